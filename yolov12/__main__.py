@@ -1,0 +1,3 @@
+from yolov12.cli import main
+
+raise SystemExit(main())
