@@ -1,0 +1,254 @@
+"""The prediction pipeline: source -> letterbox -> model -> NMS -> boxes in original pixels -> :class:`Results`.
+
+>>> predictor = Predictor(model, names=["person", "car"], cfg=PredictConfig(conf=0.3, save=True))
+>>> for r in predictor.stream("video.mp4"):   # one Results per frame, read lazily
+...     print(r.verbose())
+
+Preprocessing: each image is letterboxed (resize keeping the aspect ratio, pad with grey 114) to ``imgsz``.
+When every image in a batch has the same shape (always true for ``batch=1`` and for frames of one video),
+the padding is trimmed to the smallest multiple of the stride (``auto=True``): fewer padded pixels, same boxes.
+A batch of mixed shapes is letterboxed to the full ``imgsz`` rectangle (``auto=False``) so it can be stacked.
+Then BGR -> RGB, HWC -> CHW, uint8 -> [0, 1] in the model's dtype and on the model's device.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import torch
+from torch import nn
+
+from yolov12.data import letterbox
+from yolov12.inference.results import Results, normalize_names
+from yolov12.inference.sources import SourceItem, iter_source
+from yolov12.ops.boxes import scale_boxes
+from yolov12.ops.nms import non_max_suppression
+from yolov12.utils import LOGGER, increment_path
+
+
+@dataclass
+class PredictConfig:
+    """Prediction settings (thresholds, input size, what to save)."""
+
+    conf: float = 0.25  # minimum class confidence kept by NMS
+    iou: float = 0.7  # NMS IoU threshold: overlapping boxes of the same class above it are suppressed
+    imgsz: int | tuple[int, int] = 640  # letterbox target, pixels: square side or (h, w); rounded up to stride
+    classes: list[int] | None = None  # keep only these class indices (None: all)
+    agnostic_nms: bool = False  # NMS across classes (a box suppresses overlapping boxes of any class)
+    max_det: int = 300  # at most this many detections per image
+    half: bool = False  # fp16 inputs; only used for a model without parameters (else inputs follow the model)
+    device: str = "cpu"  # input device; only used for a model without parameters (else inputs follow the model)
+    batch: int = 1  # images per forward pass
+    save: bool = False  # write annotated images / videos (mp4v) to the run folder
+    save_txt: bool = False  # write labels/<stem>.txt: "class cx cy w h [conf]", normalised
+    save_conf: bool = False  # append the confidence to each save_txt line
+    save_crop: bool = False  # write crops/<class name>/<stem>.jpg per detection
+    project: str = "runs/predict"  # parent folder of run folders
+    name: str = "exp"  # run folder name; exp2, exp3... when taken (unless exist_ok)
+    exist_ok: bool = False  # reuse project/name instead of incrementing it
+    line_width: int | None = None  # box outline width in pixels for saved images (None: scales with the image)
+    stream: bool = False  # __call__ returns a lazy iterator instead of a list
+    verbose: bool = False  # log one line per image (detections and timings) at INFO level
+
+
+def _model_device_dtype(model: nn.Module, cfg: PredictConfig) -> tuple[torch.device, torch.dtype]:
+    for t in itertools.chain(model.parameters(), model.buffers()):
+        if t.is_floating_point():
+            return t.device, t.dtype
+    return torch.device(cfg.device), torch.float16 if cfg.half else torch.float32
+
+
+def _model_stride(model: nn.Module) -> int:
+    stride = getattr(model, "stride", None)
+    if stride is None:
+        return 32
+    return max(int(torch.as_tensor(stride).max().item()), 32)
+
+
+def _imgsz_hw(imgsz: int | Sequence[int], stride: int) -> tuple[int, int]:
+    h, w = (imgsz, imgsz) if isinstance(imgsz, int) else (int(imgsz[0]), int(imgsz[1]))
+    out = (int(np.ceil(h / stride) * stride), int(np.ceil(w / stride) * stride))
+    if out != (h, w):
+        LOGGER.warning(f"WARNING: imgsz {(h, w)} is not a multiple of stride {stride}; using {out}")
+    return out
+
+
+@dataclass(frozen=True)
+class Letterboxed:
+    """A preprocessed batch: the model input and how each image was mapped into it."""
+
+    tensor: torch.Tensor  # (B, 3, H, W) RGB in [0, 1], model device and dtype
+    ratio_pad: list[tuple[float, tuple[float, float]]]  # per image: (gain, (pad_left, pad_top)) in pixels
+
+
+class Predictor:
+    """Runs a detection model over any source (see :mod:`yolov12.inference.sources`) and returns Results.
+
+    Args:
+        model: returns (B, 4 + nc, A) in eval mode: cx, cy, w, h in input pixels, then class scores in [0, 1]
+            (a tuple/list output is accepted; its first element is used). Put in eval mode here, otherwise
+            used as given: inputs are moved to its device and dtype.
+        names: class names, index -> name (list or dict).
+        cfg: settings; defaults to ``PredictConfig()``.
+    """
+
+    def __init__(
+        self,
+        model: nn.Module,
+        names: Sequence[str] | Mapping[int, str],
+        cfg: PredictConfig | None = None,
+    ) -> None:
+        self.model = model.eval()
+        self.names = normalize_names(names)
+        self.cfg = cfg or PredictConfig()
+        if self.cfg.batch < 1:
+            raise ValueError(f"batch must be >= 1, got {self.cfg.batch}")
+        self.device, self.dtype = _model_device_dtype(model, self.cfg)
+        if self.cfg.half and self.dtype != torch.float16:
+            LOGGER.warning(f"WARNING: half=True but the model is {self.dtype}; inputs follow the model")
+        self.stride = _model_stride(model)
+        self.imgsz = _imgsz_hw(self.cfg.imgsz, self.stride)
+        self.save_dir: Path | None = None  # run folder, created on the first save
+
+    # ----------------------------------------------------------------------------------------- pipeline steps
+    def preprocess(self, images: Sequence[np.ndarray]) -> Letterboxed:
+        """(H_i, W_i, 3) uint8 BGR images -> a letterboxed (B, 3, H, W) RGB batch in [0, 1]."""
+        same_shape = all(im.shape == images[0].shape for im in images)
+        boxed, ratio_pad = [], []
+        for im in images:
+            out, ratio, pad = letterbox(im, self.imgsz, auto=same_shape, scaleup=True, stride=self.stride)
+            gain = float(ratio[0]) if isinstance(ratio, Sequence | np.ndarray) else float(ratio)
+            boxed.append(out)
+            ratio_pad.append((gain, (float(pad[0]), float(pad[1]))))
+        x = np.stack(boxed)[..., ::-1].transpose(0, 3, 1, 2)  # BGR -> RGB, BHWC -> BCHW
+        x = torch.from_numpy(np.ascontiguousarray(x)).to(self.device)
+        x = x.to(self.dtype) / 255.0
+        return Letterboxed(tensor=x, ratio_pad=ratio_pad)
+
+    def inference(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, 3, H, W) -> (B, 4 + nc, A) raw predictions (cxcywh input pixels, class scores)."""
+        out = self.model(x)
+        return out[0] if isinstance(out, list | tuple) else out
+
+    def postprocess(self, preds: torch.Tensor, batch: Letterboxed, images: Sequence[np.ndarray]) -> list[torch.Tensor]:
+        """NMS, then boxes from letterboxed pixels back to each original image -> per image (n, 6) float32 CPU
+        tensors: x1, y1, x2, y2 (original pixels, clipped), conf, cls.
+        """
+        cfg = self.cfg
+        dets = non_max_suppression(
+            preds,
+            conf=cfg.conf,
+            iou=cfg.iou,
+            classes=cfg.classes,
+            agnostic=cfg.agnostic_nms,
+            max_det=cfg.max_det,
+        )
+        in_shape = tuple(batch.tensor.shape[2:])
+        out = []
+        for det, im, rp in zip(dets, images, batch.ratio_pad, strict=True):
+            det = det.detach().float().cpu().clone()
+            det[:, :4] = scale_boxes(det[:, :4], in_shape, im.shape[:2], ratio_pad=rp)
+            out.append(det)
+        return out
+
+    # ------------------------------------------------------------------------------------------------ running
+    def __call__(self, source: Any) -> list[Results] | Iterator[Results]:
+        """Predict on ``source``: a list of Results, or a lazy iterator when ``cfg.stream``."""
+        it = self.stream(source)
+        return it if self.cfg.stream else list(it)
+
+    def stream(self, source: Any) -> Iterator[Results]:
+        """Lazily yield one :class:`Results` per image / video frame.
+
+        Source paths are checked now (errors raise here, not on the first ``next``); images are read, batched
+        (``cfg.batch``) and predicted only as the iterator is consumed.
+        """
+        return self._run(iter_source(source))
+
+    def _run(self, items: Iterator[SourceItem]) -> Iterator[Results]:
+        writers: dict[str, cv2.VideoWriter] = {}
+        n_seen = 0
+        try:
+            while batch_items := list(itertools.islice(items, self.cfg.batch)):
+                for res, item in zip(self._predict_batch(batch_items), batch_items, strict=True):
+                    n_seen += 1
+                    if self.cfg.verbose:
+                        LOGGER.info(
+                            f"{n_seen} {item.path}" + (f" frame {item.frame}" if item.is_video else "")
+                            + f": {res.verbose()}, {res.speed['inference']:.1f}ms"
+                        )
+                    self._save(res, item, writers)
+                    yield res
+        finally:
+            for w in writers.values():
+                w.release()
+            if self.save_dir is not None:
+                LOGGER.info(f"Results saved to {self.save_dir}")
+
+    @torch.inference_mode()
+    def _predict_batch(self, items: list[SourceItem]) -> list[Results]:
+        images = [it.image for it in items]
+        t0 = time.perf_counter()
+        batch = self.preprocess(images)
+        t1 = self._sync(time.perf_counter())
+        preds = self.inference(batch.tensor)
+        t2 = self._sync(time.perf_counter())
+        dets = self.postprocess(preds, batch, images)
+        t3 = time.perf_counter()
+        n = len(items)
+        speed = {"preprocess": (t1 - t0) * 1e3 / n, "inference": (t2 - t1) * 1e3 / n, "postprocess": (t3 - t2) * 1e3 / n}
+        return [
+            Results(it.image, it.path, self.names, det, speed=speed, frame=it.frame)
+            for it, det in zip(items, dets, strict=True)
+        ]
+
+    def _sync(self, t: float) -> float:
+        if self.device.type == "cuda":
+            torch.cuda.synchronize(self.device)
+            return time.perf_counter()
+        return t
+
+    # ------------------------------------------------------------------------------------------------- saving
+    def _run_dir(self) -> Path:
+        if self.save_dir is None:
+            self.save_dir = increment_path(Path(self.cfg.project) / self.cfg.name, exist_ok=self.cfg.exist_ok)
+            self.save_dir.mkdir(parents=True, exist_ok=True)
+        return self.save_dir
+
+    def _save(self, res: Results, item: SourceItem, writers: dict[str, cv2.VideoWriter]) -> None:
+        cfg = self.cfg
+        if not (cfg.save or cfg.save_txt or cfg.save_crop):
+            return
+        run = self._run_dir()
+        stem = Path(item.path).stem
+        frame_stem = f"{stem}_{item.frame}" if item.is_video else stem
+        if cfg.save:
+            if item.is_video:
+                self._write_frame(res, item, run / f"{stem}.mp4", writers)
+            else:
+                suffix = Path(item.path).suffix.lower() or ".jpg"
+                res.save(run / f"{stem}{suffix}", line_width=cfg.line_width)
+        if cfg.save_txt:
+            res.save_txt(run / "labels" / f"{frame_stem}.txt", save_conf=cfg.save_conf)
+        if cfg.save_crop:
+            res.save_crop(run / "crops", file_name=frame_stem)
+
+    def _write_frame(self, res: Results, item: SourceItem, out: Path, writers: dict[str, cv2.VideoWriter]) -> None:
+        writer = writers.get(item.path)
+        if writer is None:
+            for w in writers.values():  # sources are sequential: an earlier video is finished
+                w.release()
+            writers.clear()
+            info = item.video
+            writer = cv2.VideoWriter(str(out), cv2.VideoWriter_fourcc(*"mp4v"), info.fps, (info.width, info.height))
+            if not writer.isOpened():
+                raise OSError(f"cannot open a video writer for {out}")
+            writers[item.path] = writer
+        writer.write(res.plot(line_width=self.cfg.line_width))

@@ -1,0 +1,248 @@
+"""Detections for one image: :class:`Boxes` (the (n, 6) tensor with format views) and :class:`Results`.
+
+Coordinates are in pixels of the *original* image (the predictor has already undone the letterbox);
+the ``...n`` views are normalised by the original width/height to [0, 1].
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+
+from yolov12.inference.plotting import class_color, draw_boxes
+from yolov12.ops.boxes import xyxy2xywh
+from yolov12.utils import atomic_write_bytes, atomic_write_text
+
+Array = torch.Tensor | np.ndarray
+
+
+def normalize_names(names: Mapping[int, str] | Sequence[str] | None) -> dict[int, str]:
+    """Class names as ``{index: name}`` from a list, a dict (keys coerced to int) or ``None`` (empty)."""
+    if names is None:
+        return {}
+    if isinstance(names, Mapping):
+        return {int(k): str(v) for k, v in names.items()}
+    return {i: str(n) for i, n in enumerate(names)}
+
+
+class Boxes:
+    """Detections of one image as an (n, 6) array: x1, y1, x2, y2 (pixels), confidence, class index.
+
+    ``data`` may be a torch tensor (any device) or a numpy array; every view returns the same type.
+    """
+
+    def __init__(self, data: Array, orig_shape: tuple[int, int]) -> None:
+        if data.ndim == 1:
+            data = data[None, :]
+        if data.ndim != 2 or data.shape[1] != 6:
+            raise ValueError(f"Boxes expects (n, 6) x1,y1,x2,y2,conf,cls data, got shape {tuple(data.shape)}")
+        self.data = data
+        self.orig_shape = (int(orig_shape[0]), int(orig_shape[1]))
+
+    def __len__(self) -> int:
+        return int(self.data.shape[0])
+
+    def __getitem__(self, index) -> Boxes:
+        return Boxes(self.data[index], self.orig_shape)
+
+    def __repr__(self) -> str:
+        return f"Boxes(n={len(self)}, orig_shape={self.orig_shape}, data={self.data!r})"
+
+    @property
+    def xyxy(self) -> Array:
+        """(n, 4) x1, y1, x2, y2 in original-image pixels."""
+        return self.data[:, :4]
+
+    @property
+    def conf(self) -> Array:
+        """(n,) confidence in [0, 1]."""
+        return self.data[:, 4]
+
+    @property
+    def cls(self) -> Array:
+        """(n,) class index (float, as stored)."""
+        return self.data[:, 5]
+
+    @property
+    def xywh(self) -> Array:
+        """(n, 4) cx, cy, w, h in original-image pixels."""
+        return xyxy2xywh(self.xyxy)
+
+    def _norm(self, boxes: Array) -> Array:
+        h, w = self.orig_shape
+        scale = [w, h, w, h]
+        if isinstance(boxes, torch.Tensor):
+            return boxes / torch.tensor(scale, dtype=boxes.dtype, device=boxes.device)
+        return boxes / np.asarray(scale, dtype=boxes.dtype if boxes.dtype.kind == "f" else np.float64)
+
+    @property
+    def xyxyn(self) -> Array:
+        """(n, 4) x1, y1, x2, y2 normalised by the original width and height."""
+        return self._norm(self.xyxy)
+
+    @property
+    def xywhn(self) -> Array:
+        """(n, 4) cx, cy, w, h normalised by the original width and height (YOLO label format)."""
+        return self._norm(self.xywh)
+
+    def cpu(self) -> Boxes:
+        return Boxes(self.data.cpu(), self.orig_shape) if isinstance(self.data, torch.Tensor) else self
+
+    def numpy(self) -> Boxes:
+        if isinstance(self.data, torch.Tensor):
+            return Boxes(self.data.detach().cpu().numpy(), self.orig_shape)
+        return self
+
+    def to(self, device: torch.device | str) -> Boxes:
+        return Boxes(torch.as_tensor(self.data).to(device), self.orig_shape)
+
+
+class Results:
+    """Detections of one image or video frame, in original-image coordinates.
+
+    Attributes:
+        orig_img: (H, W, 3) uint8 BGR image the detections refer to.
+        orig_shape: (H, W) of ``orig_img``.
+        path: file path of the image/video, or a generated name (``image0``) for in-memory inputs.
+        names: ``{class index: name}``.
+        boxes: :class:`Boxes` with (n, 6) x1, y1, x2, y2 (pixels), conf, cls.
+        speed: milliseconds per image for ``preprocess``, ``inference`` and ``postprocess``.
+        frame: frame index within a video (0 for still images).
+    """
+
+    def __init__(
+        self,
+        orig_img: np.ndarray,
+        path: str,
+        names: Mapping[int, str] | Sequence[str] | None,
+        boxes: Array | None = None,
+        speed: dict[str, float] | None = None,
+        frame: int = 0,
+    ) -> None:
+        self.orig_img = orig_img
+        self.orig_shape: tuple[int, int] = (int(orig_img.shape[0]), int(orig_img.shape[1]))
+        self.path = str(path)
+        self.names = normalize_names(names)
+        if boxes is None:
+            boxes = torch.zeros((0, 6))
+        self.boxes = Boxes(boxes, self.orig_shape)
+        self.speed = dict(speed or {"preprocess": None, "inference": None, "postprocess": None})
+        self.frame = int(frame)
+
+    def __len__(self) -> int:
+        return len(self.boxes)
+
+    def __repr__(self) -> str:
+        return f"Results(path={self.path!r}, orig_shape={self.orig_shape}, {self.verbose()})"
+
+    def _new(self, boxes: Boxes) -> Results:
+        return Results(self.orig_img, self.path, self.names, boxes.data, self.speed, self.frame)
+
+    def cpu(self) -> Results:
+        return self._new(self.boxes.cpu())
+
+    def numpy(self) -> Results:
+        return self._new(self.boxes.numpy())
+
+    def _name(self, c: int) -> str:
+        return self.names.get(c, str(c))
+
+    def _rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(n, 4) float64 xyxy pixels, (n,) conf, (n,) int class, as numpy."""
+        data = self.boxes.numpy().data.astype(np.float64)
+        return data[:, :4], data[:, 4], data[:, 5].round().astype(int)
+
+    def verbose(self) -> str:
+        """Counts per class in class-index order, e.g. ``"2 persons, 1 car"``; ``"(no detections)"`` if none."""
+        if len(self) == 0:
+            return "(no detections)"
+        counts = Counter(self._rows()[2].tolist())
+        return ", ".join(f"{n} {self._name(c)}{'s' * (n > 1)}" for c, n in sorted(counts.items()))
+
+    def summary(self, normalize: bool = False, decimals: int = 5) -> list[dict]:
+        """One dict per detection: ``{name, class, confidence, box: {x1, y1, x2, y2}}``.
+
+        Boxes are in original-image pixels, or normalised to [0, 1] when ``normalize``.
+        """
+        xyxy, conf, cls = self._rows()
+        if normalize:
+            h, w = self.orig_shape
+            xyxy = xyxy / np.array([w, h, w, h], dtype=np.float64)
+        out = []
+        for box, cf, c in zip(xyxy, conf, cls, strict=True):
+            x1, y1, x2, y2 = (round(float(v), decimals) for v in box)
+            out.append(
+                {
+                    "name": self._name(int(c)),
+                    "class": int(c),
+                    "confidence": round(float(cf), decimals),
+                    "box": {"x1": x1, "y1": y1, "x2": x2, "y2": y2},
+                }
+            )
+        return out
+
+    def to_json(self, normalize: bool = False, decimals: int = 5) -> str:
+        """:meth:`summary` as a JSON string (a list of objects)."""
+        return json.dumps(self.summary(normalize=normalize, decimals=decimals), indent=2)
+
+    def plot(self, line_width: int | None = None, labels: bool = True, conf: bool = True) -> np.ndarray:
+        """Annotated copy of ``orig_img`` (H, W, 3) uint8 BGR: one box per detection coloured by class,
+        labelled ``"<name> <conf>"`` (only the name when ``conf`` is False; no text when ``labels`` is False).
+        """
+        img = np.ascontiguousarray(self.orig_img.copy())
+        xyxy, cf, cls = self._rows()
+        text = None
+        if labels:
+            text = [f"{self._name(c)} {p:.2f}" if conf else self._name(c) for c, p in zip(cls, cf, strict=True)]
+        return draw_boxes(img, xyxy, text, [class_color(c) for c in cls], line_width)
+
+    def save(self, filename: str | Path, line_width: int | None = None) -> Path:
+        """Write :meth:`plot` to ``filename`` (format from its extension); returns the path."""
+        filename = Path(filename)
+        ok, buf = cv2.imencode(filename.suffix or ".jpg", self.plot(line_width=line_width))
+        if not ok:
+            raise ValueError(f"cannot encode an image as {filename.suffix!r} for {filename}")
+        return atomic_write_bytes(filename, buf.tobytes())
+
+    def save_txt(self, path: str | Path, save_conf: bool = False) -> Path:
+        """Write YOLO labels, one line per box: ``class cx cy w h [conf]`` (cx..h normalised to [0, 1]).
+
+        The file is written (empty when there are no detections) and replaced if it exists; returns the path.
+        """
+        xywhn = self.boxes.numpy().xywhn.astype(np.float64)
+        _, cf, cls = self._rows()
+        lines = []
+        for c, box, p in zip(cls, xywhn, cf, strict=True):
+            fields = [str(int(c))] + [f"{v:.6f}" for v in box] + ([f"{p:.6f}"] if save_conf else [])
+            lines.append(" ".join(fields))
+        return atomic_write_text(path, "".join(line + "\n" for line in lines))
+
+    def save_crop(self, save_dir: str | Path, file_name: str | None = None) -> list[Path]:
+        """Save each detection's pixels as ``save_dir/<class name>/<file_name>.jpg`` (``_2``, ``_3``... when
+        the name is taken). Boxes are rounded outwards and clipped; empty crops are skipped. Returns the paths.
+        """
+        save_dir = Path(save_dir)
+        stem = Path(file_name).stem if file_name else Path(self.path).stem or "im"
+        h, w = self.orig_shape
+        xyxy, _, cls = self._rows()
+        paths = []
+        for box, c in zip(xyxy, cls, strict=True):
+            x1, y1 = max(int(np.floor(box[0])), 0), max(int(np.floor(box[1])), 0)
+            x2, y2 = min(int(np.ceil(box[2])), w), min(int(np.ceil(box[3])), h)
+            if x2 <= x1 or y2 <= y1:
+                continue
+            out = save_dir / self._name(c) / f"{stem}.jpg"
+            n = 2
+            while out.exists():
+                out = out.with_name(f"{stem}_{n}.jpg")
+                n += 1
+            ok, buf = cv2.imencode(".jpg", np.ascontiguousarray(self.orig_img[y1:y2, x1:x2]))
+            if ok:
+                paths.append(atomic_write_bytes(out, buf.tobytes()))
+        return paths
