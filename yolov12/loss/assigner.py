@@ -14,7 +14,10 @@ Shapes (B = batch, A = anchors over all levels, M = max boxes per image after pa
 
 Algorithm (matching the published YOLO code number for number):
 
-1. Candidates: anchors whose centre lies strictly inside a box (all four distances > eps).
+1. Candidates: anchors whose centre lies strictly inside a box (all four distances > eps). Optional (off by
+   default, ``tiny_box_strides``): newer Ultralytics (8.4) first widens, for this test only, every side of a real
+   box shorter than the finest stride to the second stride, about the box centre, so that tiny boxes get
+   candidates. YOLOv12's own training code (Ultralytics 8.3.63) does not.
 2. Alignment metric for each (box, candidate) pair: ``score[class]^alpha * max(CIoU, 0)^beta``.
 3. Each box keeps its ``topk`` candidates with the highest metric.
 4. An anchor selected by several boxes keeps only the box with the highest CIoU (over all boxes).
@@ -29,7 +32,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from yolov12.ops.boxes import bbox_iou
+from yolov12.ops.boxes import bbox_iou, xywh2xyxy, xyxy2xywh
 
 
 @dataclass
@@ -68,6 +71,26 @@ def select_candidates_in_gts(anc_points: torch.Tensor, gt_bboxes: torch.Tensor, 
     return deltas.amin(3).gt_(eps).to(gt_bboxes.dtype)
 
 
+def expand_tiny_boxes(
+    gt_bboxes: torch.Tensor, mask_gt: torch.Tensor, min_size: float, new_size: float
+) -> torch.Tensor:
+    """Widen box sides shorter than ``min_size`` to ``new_size`` about the box centre (Ultralytics 8.4 candidates).
+
+    Args:
+        gt_bboxes: (B, M, 4) xyxy boxes, pixels.
+        mask_gt: (B, M, 1) 1 for real boxes; padding rows are left alone.
+        min_size: sides (w or h, each on its own) below this are replaced, pixels (the finest stride).
+        new_size: their new length, pixels (the second stride).
+
+    Returns:
+        (B, M, 4) xyxy boxes (a new tensor; all boxes go through the xyxy -> xywh -> xyxy round trip).
+    """
+    xywh = xyxy2xywh(gt_bboxes)
+    small = (xywh[..., 2:] < min_size) & mask_gt.bool()
+    xywh[..., 2:] = torch.where(small, torch.full_like(xywh[..., 2:], new_size), xywh[..., 2:])
+    return xywh2xyxy(xywh)
+
+
 def select_highest_overlaps(
     mask_pos: torch.Tensor, overlaps: torch.Tensor, n_max_boxes: int
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -102,6 +125,9 @@ class TaskAlignedAssigner(nn.Module):
         alpha: exponent of the class score in the alignment metric.
         beta: exponent of the CIoU in the alignment metric.
         eps: guards the divisions and the "inside the box" test.
+        tiny_box_strides: ``None`` (default, YOLOv12 / Ultralytics 8.3.63 behaviour) or the level strides, e.g.
+            (8, 16, 32): then box sides shorter than strides[0] are widened to strides[1] for the candidate test
+            (Ultralytics 8.4 behaviour, see :func:`expand_tiny_boxes`).
     """
 
     def __init__(
@@ -111,8 +137,10 @@ class TaskAlignedAssigner(nn.Module):
         alpha: float = 0.5,
         beta: float = 6.0,
         eps: float = 1e-9,
+        tiny_box_strides: tuple[int, ...] | None = None,
     ) -> None:
         super().__init__()
+        self.tiny_box_strides = tuple(tiny_box_strides) if tiny_box_strides else None
         self.topk = topk
         self.num_classes = num_classes
         self.alpha = alpha
@@ -142,7 +170,12 @@ class TaskAlignedAssigner(nn.Module):
                 target_gt_idx=torch.zeros((bs, n_anchors), dtype=torch.long, device=device),
             )
 
-        mask_in_gts = select_candidates_in_gts(anc_points, gt_bboxes, self.eps)  # (B, M, A)
+        cand_boxes = gt_bboxes
+        if self.tiny_box_strides is not None:
+            strides = self.tiny_box_strides
+            new_size = strides[1] if len(strides) > 1 else strides[0]
+            cand_boxes = expand_tiny_boxes(gt_bboxes, mask_gt, strides[0], new_size)
+        mask_in_gts = select_candidates_in_gts(anc_points, cand_boxes, self.eps)  # (B, M, A)
         align_metric, overlaps = self._box_metrics(pd_scores, pd_bboxes, gt_labels, gt_bboxes, mask_in_gts * mask_gt)
         mask_topk = self._select_topk(align_metric, mask_gt.expand(-1, -1, self.topk).bool())
         mask_pos = mask_topk * mask_in_gts * mask_gt  # (B, M, A)

@@ -36,6 +36,9 @@ class LossConfig:
     alpha: float = 0.5  # class-score exponent of the alignment metric
     beta: float = 6.0  # CIoU exponent of the alignment metric
     reg_max: int = 16  # bins per box side of the distribution head
+    # Ultralytics 8.4 assigner: widen box sides < strides[0] to strides[1] when choosing candidate anchors.
+    # Off = YOLOv12's own training code (Ultralytics 8.3.63). The two agree unless a box side is < strides[0] px.
+    expand_tiny_boxes: bool = False
 
 
 @dataclass
@@ -131,7 +134,11 @@ class DetectionLoss(nn.Module):
         self.reg_max = self.cfg.reg_max
         self.no = 4 * self.reg_max + nc
         self.assigner = TaskAlignedAssigner(
-            topk=self.cfg.topk, num_classes=nc, alpha=self.cfg.alpha, beta=self.cfg.beta
+            topk=self.cfg.topk,
+            num_classes=nc,
+            alpha=self.cfg.alpha,
+            beta=self.cfg.beta,
+            tiny_box_strides=self.strides if self.cfg.expand_tiny_boxes else None,
         )
         self.register_buffer("proj", torch.arange(self.reg_max, dtype=torch.float32), persistent=False)
 
