@@ -72,7 +72,7 @@ def draw_boxes(
         color = tuple(int(c) for c in (colors[i] if colors is not None else class_color(i)))
         p1 = (int(round(box[0])), int(round(box[1])))
         p2 = (int(round(box[2])), int(round(box[3])))
-        cv2.rectangle(img, p1, p2, color, thickness=lw, lineType=cv2.LINE_AA)
+        cv2.rectangle(img, p1, p2, color, thickness=lw, lineType=cv2.LINE_8)  # axis-aligned: crisp
         label = labels[i] if labels is not None else ""
         if not label:
             continue
@@ -82,7 +82,7 @@ def draw_boxes(
         x1 = min(max(p1[0], 0), max(w - tw, 0))
         y_top = p1[1] - th - 3 if outside else p1[1]
         y_bottom = p1[1] if outside else p1[1] + th + 3
-        cv2.rectangle(img, (x1, y_top), (x1 + tw, y_bottom), color, thickness=-1, lineType=cv2.LINE_AA)
+        cv2.rectangle(img, (x1, y_top), (x1 + tw, y_bottom), color, thickness=-1, lineType=cv2.LINE_8)
         cv2.putText(
             img,
             label,
