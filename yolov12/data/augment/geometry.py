@@ -1,0 +1,119 @@
+"""Geometric augmentation: random affine/perspective warp with box filtering, and flips."""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+
+from yolov12.data.augment.instances import Labels
+
+
+def box_candidates(
+    box1: np.ndarray, box2: np.ndarray, wh_thr: float = 2, ar_thr: float = 100, area_thr: float = 0.1,
+    eps: float = 1e-16,
+) -> np.ndarray:
+    """Which warped boxes to keep. box1: (n, 4) xyxy before (already scaled by the warp's scale), box2 after.
+
+    Keeps boxes with w and h > ``wh_thr`` pixels, aspect ratio < ``ar_thr`` and area ratio after/before >
+    ``area_thr``. Returns (n,) bool.
+    """
+    w1, h1 = box1[:, 2] - box1[:, 0], box1[:, 3] - box1[:, 1]
+    w2, h2 = box2[:, 2] - box2[:, 0], box2[:, 3] - box2[:, 1]
+    ar = np.maximum(w2 / (h2 + eps), h2 / (w2 + eps))
+    return (w2 > wh_thr) & (h2 > wh_thr) & (w2 * h2 / (w1 * h1 + eps) > area_thr) & (ar < ar_thr)
+
+
+def random_affine(
+    img: np.ndarray,
+    labels: Labels,
+    rng: np.random.Generator,
+    degrees: float = 0.0,
+    translate: float = 0.1,
+    scale: float = 0.5,
+    shear: float = 0.0,
+    perspective: float = 0.0,
+    border: tuple[int, int] = (0, 0),
+) -> tuple[np.ndarray, Labels]:
+    """Warp a (H, W, 3) image and its pixel labels by a random rotation/scale/shear/translation/perspective.
+
+    ``border`` (bh, bw) grows (positive) or shrinks (negative) the output: out = (H + 2 bh, W + 2 bw); a mosaic
+    of 2s x 2s uses border (-s/2, -s/2) to come out s x s. Pad value 114. Boxes are recomputed from the warped
+    corners (or polygon points, tighter), clipped to the output and filtered with :func:`box_candidates`.
+    """
+    height, width = img.shape[0] + border[0] * 2, img.shape[1] + border[1] * 2
+
+    C = np.eye(3, dtype=np.float32)  # centre
+    C[0, 2] = -img.shape[1] / 2
+    C[1, 2] = -img.shape[0] / 2
+    P = np.eye(3, dtype=np.float32)  # perspective
+    P[2, 0] = rng.uniform(-perspective, perspective)
+    P[2, 1] = rng.uniform(-perspective, perspective)
+    R = np.eye(3, dtype=np.float32)  # rotation and scale
+    a = rng.uniform(-degrees, degrees)
+    s = rng.uniform(1 - scale, 1 + scale)
+    R[:2] = cv2.getRotationMatrix2D(angle=a, center=(0, 0), scale=s)
+    S = np.eye(3, dtype=np.float32)  # shear
+    S[0, 1] = math.tan(rng.uniform(-shear, shear) * math.pi / 180)
+    S[1, 0] = math.tan(rng.uniform(-shear, shear) * math.pi / 180)
+    T = np.eye(3, dtype=np.float32)  # translation
+    T[0, 2] = rng.uniform(0.5 - translate, 0.5 + translate) * width
+    T[1, 2] = rng.uniform(0.5 - translate, 0.5 + translate) * height
+    M = T @ S @ R @ P @ C
+
+    if border[0] != 0 or border[1] != 0 or (M != np.eye(3)).any():
+        if perspective:
+            img = cv2.warpPerspective(img, M, dsize=(width, height), borderValue=(114, 114, 114))
+        else:
+            img = cv2.warpAffine(img, M[:2], dsize=(width, height), borderValue=(114, 114, 114))
+    n = len(labels)
+    if n == 0:
+        return img, labels
+
+    def apply(xy: np.ndarray) -> np.ndarray:  # (m, 2) -> (m, 2)
+        xy1 = np.concatenate([xy, np.ones((len(xy), 1), np.float32)], 1) @ M.T
+        return xy1[:, :2] / xy1[:, 2:3] if perspective else xy1[:, :2]
+
+    if labels.segments is not None:
+        k = labels.segments.shape[1]
+        segs = apply(labels.segments.reshape(-1, 2)).reshape(n, k, 2).astype(np.float32)
+        segs[..., 0] = segs[..., 0].clip(0, width)
+        segs[..., 1] = segs[..., 1].clip(0, height)
+        new_boxes = np.concatenate([segs.min(1), segs.max(1)], 1)
+    else:
+        segs = None
+        b = labels.boxes
+        corners = b[:, [0, 1, 2, 3, 2, 1, 0, 3]].reshape(n * 4, 2)  # x1y1, x2y2, x2y1, x1y2
+        xy = apply(corners).reshape(n, 8)
+        x, y = xy[:, [0, 2, 4, 6]], xy[:, [1, 3, 5, 7]]
+        new_boxes = np.stack([x.min(1), y.min(1), x.max(1), y.max(1)], 1)
+        new_boxes[:, [0, 2]] = new_boxes[:, [0, 2]].clip(0, width)
+        new_boxes[:, [1, 3]] = new_boxes[:, [1, 3]].clip(0, height)
+    keep = box_candidates(labels.boxes * s, new_boxes, area_thr=0.01 if segs is not None else 0.10)
+    out = Labels(labels.cls[keep], new_boxes[keep].astype(np.float32), None if segs is None else segs[keep])
+    return img, out
+
+
+def flip_lr(img: np.ndarray, labels: Labels) -> tuple[np.ndarray, Labels]:
+    """Mirror left-right. (H, W, 3) image and pixel labels -> new arrays."""
+    w = img.shape[1]
+    boxes = labels.boxes.copy()
+    boxes[:, [0, 2]] = w - labels.boxes[:, [2, 0]]
+    seg = None
+    if labels.segments is not None:
+        seg = labels.segments.copy()
+        seg[..., 0] = w - seg[..., 0]
+    return np.ascontiguousarray(img[:, ::-1]), Labels(labels.cls, boxes, seg)
+
+
+def flip_ud(img: np.ndarray, labels: Labels) -> tuple[np.ndarray, Labels]:
+    """Mirror top-bottom. (H, W, 3) image and pixel labels -> new arrays."""
+    h = img.shape[0]
+    boxes = labels.boxes.copy()
+    boxes[:, [1, 3]] = h - labels.boxes[:, [3, 1]]
+    seg = None
+    if labels.segments is not None:
+        seg = labels.segments.copy()
+        seg[..., 1] = h - seg[..., 1]
+    return np.ascontiguousarray(img[::-1]), Labels(labels.cls, boxes, seg)

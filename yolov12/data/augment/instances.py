@@ -1,0 +1,78 @@
+"""Labels of one image in pixel coordinates, as the augmentations pass them along."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+SEGMENT_POINTS = 100  # polygons are resampled to this many points so they stack into one array
+
+
+@dataclass
+class Labels:
+    """Objects of one image, in pixels of the image they travel with.
+
+    Attributes:
+        cls: (n,) int64 class ids.
+        boxes: (n, 4) float32 xyxy pixels.
+        segments: (n, SEGMENT_POINTS, 2) float32 xy pixels, or None when the image has no polygons.
+    """
+
+    cls: np.ndarray
+    boxes: np.ndarray
+    segments: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.cls)
+
+    @staticmethod
+    def empty(with_segments: bool = False) -> "Labels":
+        seg = np.zeros((0, SEGMENT_POINTS, 2), np.float32) if with_segments else None
+        return Labels(np.zeros(0, np.int64), np.zeros((0, 4), np.float32), seg)
+
+    def select(self, keep: np.ndarray) -> "Labels":
+        seg = None if self.segments is None else self.segments[keep]
+        return Labels(self.cls[keep], self.boxes[keep], seg)
+
+    def transformed(self, sx: float, sy: float, dx: float, dy: float) -> "Labels":
+        """Scale by (sx, sy) then shift by (dx, dy) pixels."""
+        boxes = self.boxes * np.array([sx, sy, sx, sy], np.float32) + np.array([dx, dy, dx, dy], np.float32)
+        seg = None
+        if self.segments is not None:
+            seg = self.segments * np.array([sx, sy], np.float32) + np.array([dx, dy], np.float32)
+        return Labels(self.cls, boxes.astype(np.float32), None if seg is None else seg.astype(np.float32))
+
+    @staticmethod
+    def concat(parts: list["Labels"]) -> "Labels":
+        if not parts:
+            return Labels.empty()
+        with_seg = all(p.segments is not None for p in parts)
+        return Labels(
+            np.concatenate([p.cls for p in parts]),
+            np.concatenate([p.boxes for p in parts]).astype(np.float32),
+            np.concatenate([p.segments for p in parts]).astype(np.float32) if with_seg else None,
+        )
+
+    def clip(self, h: int, w: int) -> "Labels":
+        """Clip boxes (and polygons) to an image of h x w pixels, in place; returns self."""
+        self.boxes[:, [0, 2]] = self.boxes[:, [0, 2]].clip(0, w)
+        self.boxes[:, [1, 3]] = self.boxes[:, [1, 3]].clip(0, h)
+        if self.segments is not None:
+            self.segments[..., 0] = self.segments[..., 0].clip(0, w)
+            self.segments[..., 1] = self.segments[..., 1].clip(0, h)
+        return self
+
+
+def resample_polygon(poly: np.ndarray, n: int = SEGMENT_POINTS) -> np.ndarray:
+    """(k, 2) closed polygon -> (n, 2) points evenly spaced along its perimeter."""
+    poly = np.asarray(poly, np.float32).reshape(-1, 2)
+    closed = np.concatenate([poly, poly[:1]], 0)
+    seg_len = np.linalg.norm(np.diff(closed, axis=0), axis=1)
+    cum = np.concatenate([[0.0], np.cumsum(seg_len)])
+    if cum[-1] <= 0:
+        return np.repeat(poly[:1], n, 0)
+    t = np.linspace(0, cum[-1], n, endpoint=False)
+    x = np.interp(t, cum, closed[:, 0])
+    y = np.interp(t, cum, closed[:, 1])
+    return np.stack([x, y], 1).astype(np.float32)

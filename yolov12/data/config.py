@@ -1,0 +1,120 @@
+"""``data.yaml`` -> :class:`DataConfig`: class names and resolved image sources per split."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+SPLITS = ("train", "val", "test")
+
+
+class DataConfigError(ValueError):
+    """A data.yaml that cannot be used (missing keys, bad names, paths that do not exist)."""
+
+
+@dataclass
+class DataConfig:
+    """A resolved dataset description.
+
+    Attributes:
+        root: dataset root (``path`` in the yaml, relative to the yaml's folder; the yaml's folder by default).
+        names: class names, index = class id.
+        train, val, test: image sources per split: folders of images and/or ``.txt`` files listing image paths.
+        yaml_file: the file this came from, if any.
+    """
+
+    root: Path
+    names: list[str]
+    train: list[Path] = field(default_factory=list)
+    val: list[Path] = field(default_factory=list)
+    test: list[Path] = field(default_factory=list)
+    yaml_file: Path | None = None
+
+    @property
+    def nc(self) -> int:
+        return len(self.names)
+
+    def split(self, name: str) -> list[Path]:
+        """Sources of split ``name`` ('train', 'val' or 'test'); raises when the split is not defined."""
+        if name not in SPLITS:
+            raise DataConfigError(f"unknown split {name!r}; expected one of {SPLITS}")
+        sources = getattr(self, name)
+        if not sources:
+            raise DataConfigError(f"{self.yaml_file or 'data config'}: split {name!r} is not defined")
+        return sources
+
+
+def _parse_names(raw: dict[str, Any], where: str) -> list[str]:
+    names = raw.get("names")
+    if names is None:
+        if "nc" not in raw:
+            raise DataConfigError(f"{where}: needs 'names' (list or {{index: name}}) or 'nc'")
+        return [str(i) for i in range(int(raw["nc"]))]
+    if isinstance(names, dict):
+        try:
+            keys = sorted(int(k) for k in names)
+        except (TypeError, ValueError) as e:
+            raise DataConfigError(f"{where}: 'names' keys must be integer class ids") from e
+        if keys != list(range(len(keys))):
+            raise DataConfigError(f"{where}: 'names' ids must be 0..{len(keys) - 1} without gaps, got {keys}")
+        names = [str(names[k] if k in names else names[str(k)]) for k in keys]
+    elif isinstance(names, (list, tuple)):
+        names = [str(n) for n in names]
+    else:
+        raise DataConfigError(f"{where}: 'names' must be a list or a mapping, got {type(names).__name__}")
+    if "nc" in raw and int(raw["nc"]) != len(names):
+        raise DataConfigError(f"{where}: nc={raw['nc']} but {len(names)} names")
+    if not names:
+        raise DataConfigError(f"{where}: no class names")
+    return names
+
+
+def _resolve_sources(value: Any, root: Path, where: str, split: str) -> list[Path]:
+    if value is None:
+        return []
+    items = value if isinstance(value, (list, tuple)) else [value]
+    out = []
+    for item in items:
+        p = Path(str(item)).expanduser()
+        p = p if p.is_absolute() else root / p
+        if not p.exists():
+            raise DataConfigError(f"{where}: {split} path does not exist: {p}")
+        out.append(p)
+    return out
+
+
+def load_data_config(source: str | Path | dict[str, Any] | DataConfig) -> DataConfig:
+    """Read a ``data.yaml`` (path) or an equivalent dict into a :class:`DataConfig`.
+
+    Keys: ``path`` (root), ``train``/``val``/``test`` (folder, txt list of images, or a list of those, relative
+    to ``path``), ``names`` (list or {index: name}) or ``nc``. Raises :class:`DataConfigError` naming the file
+    and the offending path/key.
+    """
+    if isinstance(source, DataConfig):
+        return source
+    yaml_file = None
+    if isinstance(source, dict):
+        raw, base, where = dict(source), Path.cwd(), "data config"
+    else:
+        yaml_file = Path(source).expanduser().resolve()
+        if not yaml_file.is_file():
+            raise DataConfigError(f"data config file does not exist: {yaml_file}")
+        try:
+            raw = yaml.safe_load(yaml_file.read_text(encoding="utf-8"))
+        except yaml.YAMLError as e:
+            raise DataConfigError(f"{yaml_file}: not valid YAML: {e}") from e
+        if not isinstance(raw, dict):
+            raise DataConfigError(f"{yaml_file}: expected a mapping at top level")
+        base, where = yaml_file.parent, str(yaml_file)
+    root = Path(str(raw.get("path") or ".")).expanduser()
+    root = (root if root.is_absolute() else base / root).resolve()
+    if not root.is_dir():
+        raise DataConfigError(f"{where}: dataset root does not exist: {root}")
+    names = _parse_names(raw, where)
+    splits = {s: _resolve_sources(raw.get(s), root, where, s) for s in SPLITS}
+    if not splits["train"] and not splits["val"]:
+        raise DataConfigError(f"{where}: defines neither 'train' nor 'val'")
+    return DataConfig(root=root, names=names, yaml_file=yaml_file, **splits)
