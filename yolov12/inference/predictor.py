@@ -25,7 +25,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from yolov12.data import letterbox
+from yolov12.data.augment.letterbox import letterbox
 from yolov12.inference.results import Results, normalize_names
 from yolov12.inference.sources import SourceItem, iter_source
 from yolov12.ops.boxes import scale_boxes
