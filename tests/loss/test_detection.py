@@ -40,7 +40,9 @@ def test_reference_parity(name: str, cls_shape: str) -> None:
     ref = d["loss.items"]
     rel = ((out.items - ref).abs() / ref.abs()).max().item()
     assert rel < REL_TOL, f"{name}: items {out.items.tolist()} vs {ref.tolist()} (max rel {rel:.2e})"
-    total_ref = ref.sum() * raw[0].shape[0]
+    # loss.total is stored as (1,) = sum(items) * B (an (3,) = items * B variant is summed the same way)
+    total_ref = d["loss.total"].sum()
+    torch.testing.assert_close(total_ref, ref.sum() * raw[0].shape[0], rtol=1e-6, atol=0)
     assert abs(out.total.item() - total_ref.item()) / total_ref.item() < REL_TOL
     assert out.items.shape == (3,) and not out.items.requires_grad
 
