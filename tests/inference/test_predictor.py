@@ -174,3 +174,17 @@ def test_video_prediction_writes_annotated_video(tmp_path):
 def test_bad_config_is_an_error():
     with pytest.raises(ValueError, match="batch"):
         Predictor(RedBoxModel(), NAMES, PredictConfig(batch=0))
+
+
+def test_with_the_real_model_untrained():
+    """Interface check against the project's network: shapes, clipping to the original image, max_det."""
+    models = pytest.importorskip("yolov12.models")
+    model = models.build_model("n", nc=3)
+    img = np.random.default_rng(0).integers(0, 256, (50, 90, 3), dtype=np.uint8)
+    (res,) = Predictor(model, NAMES, PredictConfig(imgsz=96, conf=0.0, max_det=7))(img)
+    assert res.boxes.data.shape == (7, 6) and res.boxes.data.dtype == torch.float32
+    xyxy = res.boxes.xyxy
+    assert (xyxy[:, [0, 2]] >= 0).all() and (xyxy[:, [0, 2]] <= 90).all()
+    assert (xyxy[:, [1, 3]] >= 0).all() and (xyxy[:, [1, 3]] <= 50).all()
+    assert set(res.boxes.cls.tolist()) <= {0.0, 1.0, 2.0}
+    assert not model.training

@@ -25,7 +25,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from yolov12.data.augment.letterbox import letterbox
+from yolov12.data import letterbox
 from yolov12.inference.results import Results, normalize_names
 from yolov12.inference.sources import SourceItem, iter_source
 from yolov12.ops.boxes import scale_boxes
@@ -160,9 +160,13 @@ class Predictor:
 
     # ------------------------------------------------------------------------------------------------ running
     def __call__(self, source: Any) -> list[Results] | Iterator[Results]:
-        """Predict on ``source``: a list of Results, or a lazy iterator when ``cfg.stream``."""
-        it = self.stream(source)
-        return it if self.cfg.stream else list(it)
+        """Predict on ``source``: a list of Results, or a lazy iterator when ``cfg.stream``.
+
+        A list holds every image/frame (``Results.orig_img``) in memory: use ``stream`` for videos and cameras.
+        """
+        if self.cfg.stream:
+            return self.stream(source)
+        return list(self._run(iter_source(source), warn_video=True))
 
     def stream(self, source: Any) -> Iterator[Results]:
         """Lazily yield one :class:`Results` per image / video frame.
@@ -172,12 +176,15 @@ class Predictor:
         """
         return self._run(iter_source(source))
 
-    def _run(self, items: Iterator[SourceItem]) -> Iterator[Results]:
+    def _run(self, items: Iterator[SourceItem], warn_video: bool = False) -> Iterator[Results]:
         writers: dict[str, cv2.VideoWriter] = {}
         n_seen = 0
         try:
             while batch_items := list(itertools.islice(items, self.cfg.batch)):
                 for res, item in zip(self._predict_batch(batch_items), batch_items, strict=True):
+                    if warn_video and item.is_video:
+                        LOGGER.warning("WARNING: a list of Results keeps every video frame in memory; use stream=True")
+                        warn_video = False
                     n_seen += 1
                     if self.cfg.verbose:
                         LOGGER.info(
@@ -202,8 +209,8 @@ class Predictor:
         t2 = self._sync(time.perf_counter())
         dets = self.postprocess(preds, batch, images)
         t3 = time.perf_counter()
-        n = len(items)
-        speed = {"preprocess": (t1 - t0) * 1e3 / n, "inference": (t2 - t1) * 1e3 / n, "postprocess": (t3 - t2) * 1e3 / n}
+        ms = 1e3 / len(items)  # per image
+        speed = {"preprocess": (t1 - t0) * ms, "inference": (t2 - t1) * ms, "postprocess": (t3 - t2) * ms}
         return [
             Results(it.image, it.path, self.names, det, speed=speed, frame=it.frame)
             for it, det in zip(items, dets, strict=True)

@@ -26,7 +26,7 @@ from typing import Any, Literal
 import cv2
 import numpy as np
 
-from yolov12.data.images import ImageReadError, imread
+from yolov12.data import ImageReadError, imread
 from yolov12.utils import LOGGER
 
 IMG_FORMATS = frozenset({"jpg", "jpeg", "png", "bmp", "tif", "tiff", "webp"})
