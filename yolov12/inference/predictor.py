@@ -127,9 +127,9 @@ class Predictor:
             gain = float(ratio[0]) if isinstance(ratio, Sequence | np.ndarray) else float(ratio)
             boxed.append(out)
             ratio_pad.append((gain, (float(pad[0]), float(pad[1]))))
-        x = np.stack(boxed)[..., ::-1].transpose(0, 3, 1, 2)  # BGR -> RGB, BHWC -> BCHW
-        x = torch.from_numpy(np.ascontiguousarray(x)).to(self.device)
-        x = x.to(self.dtype) / 255.0
+        x = torch.from_numpy(np.stack(boxed)).to(self.device)  # (B, H, W, 3) uint8 BGR: small transfer
+        x = x.permute(0, 3, 1, 2).flip(1)  # -> (B, 3, H, W) RGB
+        x = x.to(self.dtype).div_(255.0).contiguous()
         return Letterboxed(tensor=x, ratio_pad=ratio_pad)
 
     def inference(self, x: torch.Tensor) -> torch.Tensor:
