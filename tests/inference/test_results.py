@@ -134,3 +134,9 @@ def test_save_crop(tmp_path):
     car = cv2.imread(str(tmp_path / "crops" / "car" / "pic.jpg"))
     assert car.shape == (30, 40, 3)
     assert np.abs(car.astype(int) - (1, 2, 3)).max() <= 3  # jpeg: nearly the flat patch
+
+
+def test_save_crop_class_name_with_slash_stays_one_folder(tmp_path):
+    r = Results(np.zeros((20, 20, 3), np.uint8), "p.jpg", ["a/b"], torch.tensor([[2.0, 2, 12, 12, 0.9, 0]]))
+    (p,) = r.save_crop(tmp_path)
+    assert p.parent == tmp_path / "a_b"

@@ -231,3 +231,22 @@ def test_pil_like_object_via_stand_in_module(monkeypatch):
     rgb[..., 0] = 255  # red in RGB
     (item,) = iter_source([FakeImage(rgb)])
     assert tuple(item.image[0, 0]) == (0, 0, 255)  # red in BGR
+
+
+def test_generator_is_consumed_lazily_and_tensors_are_rejected():
+    import torch
+
+    pulled = []
+
+    def gen():
+        for i in range(3):
+            pulled.append(i)
+            yield np.full((4, 4, 3), i, np.uint8)
+
+    it = iter_source(gen())
+    assert pulled == []
+    assert int(next(it).image[0, 0, 0]) == 0 and pulled == [0]
+    with pytest.raises(TypeError, match="unsupported source"):
+        iter_source(torch.zeros(3, 4, 4))
+    with pytest.raises(TypeError, match="unsupported source"):
+        iter_source(b"0")

@@ -237,7 +237,7 @@ class Results:
             x2, y2 = min(int(np.ceil(box[2])), w), min(int(np.ceil(box[3])), h)
             if x2 <= x1 or y2 <= y1:
                 continue
-            out = save_dir / self._name(c) / f"{stem}.jpg"
+            out = save_dir / self._name(c).replace("/", "_").replace("\\", "_") / f"{stem}.jpg"
             n = 2
             while out.exists():
                 out = out.with_name(f"{stem}_{n}.jpg")

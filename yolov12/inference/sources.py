@@ -1,6 +1,6 @@
 """Prediction sources: turn whatever the user passes into a lazy stream of BGR images.
 
-Accepted sources (and lists / other iterables mixing them):
+Accepted sources (and lists, tuples or iterators/generators mixing them):
 
 - an image file, a folder of images/videos (not recursive), a glob pattern (``data/*.jpg``, ``**`` recursive);
 - a video file (read frame by frame with ``cv2.VideoCapture``);
@@ -136,7 +136,7 @@ def _resolve_one(obj: Any) -> list[_Entry]:
 
 
 def _resolve(source: Any) -> Iterator[_Entry]:
-    """Entries of a source. Lists/tuples are resolved eagerly (all errors now); other iterables lazily."""
+    """Entries of a source. Lists/tuples are resolved eagerly (all errors now); iterators/generators lazily."""
     if isinstance(source, list | tuple):
         entries = [e for obj in source for e in _resolve(obj)]
         if not entries:
@@ -144,7 +144,7 @@ def _resolve(source: Any) -> Iterator[_Entry]:
         return iter(entries)
     if isinstance(source, str | Path | int | np.ndarray) or _is_pil(source):
         return iter(_resolve_one(source))
-    if isinstance(source, Iterable):
+    if isinstance(source, Iterator):  # e.g. a generator of frames: resolved as it is consumed
         return (e for obj in source for e in _resolve(obj))
     return iter(_resolve_one(source))  # raises a clear TypeError
 
