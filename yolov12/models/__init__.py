@@ -1,0 +1,6 @@
+"""Networks assembled from the scale table, their size/FLOP accounting, fusing."""
+
+from yolov12.models.detection import DetectionModel, build_model
+from yolov12.models.info import ModelInfo, model_info
+
+__all__ = ["DetectionModel", "ModelInfo", "build_model", "model_info"]

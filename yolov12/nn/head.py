@@ -1,0 +1,89 @@
+"""Detection head: per-level box and class branches, DFL decoding (spec section 2)."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from yolov12.nn.conv import Conv, DWConv
+from yolov12.ops.anchors import dist2bbox, make_anchors
+
+
+class DFL(nn.Module):
+    """Distribution focal loss integral: (B, 4 * reg_max, A) logits -> (B, 4, A) expected distances (bins)."""
+
+    def __init__(self, reg_max: int = 16) -> None:
+        super().__init__()
+        self.reg_max = reg_max
+        self.conv = nn.Conv2d(reg_max, 1, 1, bias=False).requires_grad_(False)
+        with torch.no_grad():
+            self.conv.weight.copy_(torch.arange(reg_max, dtype=torch.float32).view(1, reg_max, 1, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        b, _, a = x.shape
+        p = x.view(b, 4, self.reg_max, a).transpose(2, 1).softmax(1)  # (B, reg_max, 4, A)
+        return self.conv(p).view(b, 4, a)
+
+
+class Detect(nn.Module):
+    """Anchor-free decoupled head over P3/P4/P5.
+
+    ``forward(feats)`` returns the raw maps [(B, 4 * reg_max + nc, H_i, W_i)] (box logits first) in training
+    mode and ``decode(raw)`` (B, 4 + nc, A) in eval mode: cx, cy, w, h in input pixels, then sigmoid scores.
+    """
+
+    def __init__(self, nc: int, channels: tuple[int, ...], strides: tuple[int, ...] = (8, 16, 32), reg_max: int = 16) -> None:
+        super().__init__()
+        self.nc, self.reg_max, self.nl = nc, reg_max, len(channels)
+        self.register_buffer("stride", torch.tensor(strides, dtype=torch.float32), persistent=False)
+        c2 = max(16, channels[0] // 4, reg_max * 4)
+        c3 = max(channels[0], min(nc, 100))
+        self.cv2 = nn.ModuleList(
+            nn.Sequential(Conv(c, c2, 3), Conv(c2, c2, 3), nn.Conv2d(c2, 4 * reg_max, 1)) for c in channels
+        )
+        self.cv3 = nn.ModuleList(
+            nn.Sequential(
+                nn.Sequential(DWConv(c, c, 3), Conv(c, c3, 1)),
+                nn.Sequential(DWConv(c3, c3, 3), Conv(c3, c3, 1)),
+                nn.Conv2d(c3, nc, 1),
+            )
+            for c in channels
+        )
+        self.dfl = DFL(reg_max)
+        self._anchor_cache: tuple[tuple, torch.Tensor, torch.Tensor] | None = None
+        self.init_bias()
+
+    @torch.no_grad()
+    def init_bias(self, box_bias: float = 1.0) -> None:
+        """Box logits start at ``box_bias``; class logits at log(5 / nc / (640 / stride)^2) (~5 objects/image)."""
+        for box, cls, s in zip(self.cv2, self.cv3, self.stride.tolist()):
+            box[-1].bias.fill_(box_bias)
+            cls[-1].bias.fill_(math.log(5 / self.nc / (640 / s) ** 2))
+
+    def forward(self, feats: list[torch.Tensor]) -> list[torch.Tensor] | torch.Tensor:
+        raw = [torch.cat((self.cv2[i](x), self.cv3[i](x)), 1) for i, x in enumerate(feats)]
+        return raw if self.training else self.decode(raw)
+
+    def anchors(self, raw: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Anchor centres (2, A) in grid units and strides (1, A) for the maps' sizes (cached per size)."""
+        shapes = tuple(tuple(x.shape[2:]) for x in raw)
+        key = (shapes, raw[0].device, raw[0].dtype)
+        if torch.jit.is_tracing() or torch.compiler.is_compiling() or self._anchor_cache is None or self._anchor_cache[0] != key:
+            points, strides = make_anchors(
+                [x.shape[2:] for x in raw], self.stride.tolist(), device=raw[0].device, dtype=raw[0].dtype
+            )
+            if torch.jit.is_tracing() or torch.compiler.is_compiling():
+                return points.T, strides.T
+            self._anchor_cache = (key, points.T.contiguous(), strides.T.contiguous())
+        return self._anchor_cache[1], self._anchor_cache[2]
+
+    def decode(self, raw: list[torch.Tensor]) -> torch.Tensor:
+        """Raw maps -> (B, 4 + nc, A): boxes cx, cy, w, h in input pixels, then sigmoid class scores."""
+        b = raw[0].shape[0]
+        flat = torch.cat([x.view(b, 4 * self.reg_max + self.nc, -1) for x in raw], 2)
+        box, cls = flat.split((4 * self.reg_max, self.nc), 1)
+        points, strides = self.anchors(raw)
+        boxes = dist2bbox(self.dfl(box), points.unsqueeze(0), xywh=True, dim=1) * strides
+        return torch.cat((boxes, cls.sigmoid()), 1)

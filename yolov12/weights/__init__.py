@@ -1,0 +1,10 @@
+"""Weights: our safetensors checkpoints, and safe import of published checkpoints (no code execution)."""
+
+from yolov12.weights.checkpoint import read_safetensors, save_model, save_safetensors
+from yolov12.weights.loading import LoadedWeights, load_model, load_weights, transfer_weights
+from yolov12.weights.safe_pickle import CheckpointFormatError, UnsafeCheckpointError, safe_load_pt
+
+__all__ = [
+    "CheckpointFormatError", "LoadedWeights", "UnsafeCheckpointError", "load_model", "load_weights",
+    "read_safetensors", "safe_load_pt", "save_model", "save_safetensors", "transfer_weights",
+]

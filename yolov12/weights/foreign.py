@@ -1,0 +1,105 @@
+"""Map published YOLOv12 / YOLO12 state dicts onto our modules, in one place (cf. timm's checkpoint filters).
+
+Published keys read ``model.<row>.<block path>``; ours read ``layers.<row>.<block path>`` with the same block
+paths. The variant, scale, class count and the shape-visible ablation knobs are read off the tensors.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import torch
+
+from yolov12.config import SCALES, ModelConfig
+from yolov12.weights.safe_pickle import Placeholder, module_state_dict, safe_load_pt
+
+_STEM_WIDTH = {s: int(64 * sc.width) for s, sc in SCALES.items()}  # layer 0 output channels
+
+
+def remap_keys(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """``model.N.x`` / ``state.model.N.x`` -> ``layers.N.x``; our own keys pass through."""
+    out = {}
+    for k, v in state.items():
+        k = k.removeprefix("state.")
+        if k.startswith("model."):
+            k = "layers." + k[len("model."):]
+        if k.startswith("layers."):
+            out[k] = v
+    return out
+
+
+def detect_variant(state: dict[str, torch.Tensor]) -> str:
+    if any(".attn.qk." in k for k in state):
+        return "turbo"
+    if any(re.search(r"\.attn\.pe\.conv\.bias$", k) for k in state):
+        return "v1-release"
+    return "v1"
+
+
+def infer_config(state: dict[str, torch.Tensor]) -> ModelConfig:
+    """Build the :class:`ModelConfig` that fits a (remapped) state dict."""
+    try:
+        stem = state["layers.0.conv.weight"].shape[0]
+        nc = state["layers.21.cv3.0.2.weight"].shape[0]
+    except KeyError as e:
+        raise ValueError(f"not a YOLOv12 detection state dict: missing {e.args[0]}") from e
+    blocks6 = {int(m.group(1)) for k in state if (m := re.match(r"layers\.6\.m\.(\d+)\.", k))}
+    deep = len(blocks6) > 2
+    candidates = [s for s, w in _STEM_WIDTH.items() if w == stem and (s in ("l", "x")) == deep]
+    if not candidates:
+        raise ValueError(f"no YOLOv12 scale has a {stem}-channel stem with {len(blocks6)} blocks in layer 6")
+    variant = detect_variant(state)
+    cfg = ModelConfig(scale=candidates[0], nc=int(nc), variant=variant)
+    knobs: dict[str, Any] = {}
+    pe = next((v for k, v in state.items() if k.endswith(".attn.pe.conv.weight")), None)
+    if pe is not None and pe.shape[-1] != cfg.resolved_pe_kernel:
+        knobs["pe_kernel"] = int(pe.shape[-1])
+    mlp = state.get("layers.6.m.0.0.mlp.0.conv.weight")
+    if mlp is not None:
+        ratio = mlp.shape[0] / mlp.shape[1]
+        if abs(ratio - cfg.resolved_mlp_ratio) > 1e-6 and int(mlp.shape[1] * cfg.resolved_mlp_ratio) != mlp.shape[0]:
+            knobs["mlp_ratio"] = ratio
+    has_gamma = "layers.6.gamma" in state or "layers.8.gamma" in state
+    if has_gamma != cfg.resolved_residual:
+        knobs["residual"] = has_gamma
+    attention = tuple(any(k.startswith(f"layers.{row}.m.0.0.attn.") for k in state) for row in (6, 8))
+    if attention != cfg.attention:
+        knobs["attention"] = attention
+    if knobs:
+        cfg = ModelConfig(**{**cfg.to_dict(), **knobs})
+    return cfg
+
+
+def _names(obj: Any, nc: int) -> list[str]:
+    names = getattr(obj, "names", None) if isinstance(obj, Placeholder) else None
+    if isinstance(names, dict):
+        names = [str(names[i]) for i in sorted(names)]
+    if isinstance(names, (list, tuple)) and len(names) == nc:
+        return [str(n) for n in names]
+    return []
+
+
+def load_published_pt(path) -> tuple[ModelConfig, dict[str, torch.Tensor], dict]:
+    """Read a released YOLOv12/YOLO12 ``.pt`` safely. Returns (config, our-key state dict in float32, metadata)."""
+    ckpt = safe_load_pt(path)
+    if isinstance(ckpt, dict):
+        net = ckpt.get("ema") or ckpt.get("model")
+        meta = {k: v for k, v in ckpt.items() if k in ("date", "version", "license", "epoch", "best_fitness")}
+        train_args = ckpt.get("train_args")
+    else:
+        net, meta, train_args = ckpt, {}, None
+    if not isinstance(net, Placeholder):
+        raise ValueError(f"{path}: no model found in the checkpoint (expected a 'model' or 'ema' entry)")
+    state = remap_keys(module_state_dict(net))
+    if not state:
+        raise ValueError(f"{path}: the checkpoint's model holds no YOLOv12 layers")
+    state = {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
+    cfg = infer_config(state)
+    names = _names(net, cfg.nc)
+    if names:
+        cfg = ModelConfig(**{**cfg.to_dict(), "names": names})
+    if isinstance(train_args, dict):
+        meta["train_args"] = {k: v for k, v in train_args.items() if isinstance(v, (str, int, float, bool, type(None)))}
+    meta["source"] = f"published checkpoint ({ckpt.get('version', '?') if isinstance(ckpt, dict) else '?'})"
+    return cfg, state, meta
