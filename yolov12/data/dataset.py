@@ -15,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 import torch
 from torch.utils.data import Dataset
@@ -279,7 +280,7 @@ class YOLODataset(Dataset):
         labels = labels.select(keep)
         norm = np.array([w, h, w, h], np.float32)
         item = {
-            "img": torch.from_numpy(np.ascontiguousarray(img[..., ::-1].transpose(2, 0, 1))),
+            "img": torch.from_numpy(cv2.cvtColor(img, cv2.COLOR_BGR2RGB)).permute(2, 0, 1).contiguous(),
             "cls": torch.from_numpy(labels.cls.astype(np.float32)),
             "bboxes": torch.from_numpy((xyxy2xywh(labels.boxes) / norm).astype(np.float32)).reshape(-1, 4),
             "im_file": self.samples[i].im_file,

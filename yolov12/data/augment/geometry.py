@@ -104,7 +104,7 @@ def flip_lr(img: np.ndarray, labels: Labels) -> tuple[np.ndarray, Labels]:
     if labels.segments is not None:
         seg = labels.segments.copy()
         seg[..., 0] = w - seg[..., 0]
-    return np.ascontiguousarray(img[:, ::-1]), Labels(labels.cls, boxes, seg)
+    return cv2.flip(img, 1), Labels(labels.cls, boxes, seg)
 
 
 def flip_ud(img: np.ndarray, labels: Labels) -> tuple[np.ndarray, Labels]:
@@ -116,4 +116,4 @@ def flip_ud(img: np.ndarray, labels: Labels) -> tuple[np.ndarray, Labels]:
     if labels.segments is not None:
         seg = labels.segments.copy()
         seg[..., 1] = h - seg[..., 1]
-    return np.ascontiguousarray(img[::-1]), Labels(labels.cls, boxes, seg)
+    return cv2.flip(img, 0), Labels(labels.cls, boxes, seg)
