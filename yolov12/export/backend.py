@@ -1,0 +1,100 @@
+"""Predict through onnxruntime: :class:`OnnxBackend` is a parameter-less ``nn.Module`` the Predictor accepts.
+
+>>> model = load_onnx("yolov12n.onnx")
+>>> results = Predictor(model, model.names, PredictConfig(imgsz=model.imgsz))("bus.jpg")
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from yolov12.export.onnx import META_KEYS
+from yolov12.utils import LOGGER
+
+
+class OnnxBackend(nn.Module):
+    """An exported ONNX detector. ``forward`` (B, 3, H, W) float in [0, 1] -> (B, 4 + nc, A) float32 CPU tensor.
+
+    Graphs with in-graph NMS return their (B, max_det, 6) detections re-expressed as a (B, 4 + nc, max_det)
+    prediction (cxcywh boxes, the score at the detection's class, 0 elsewhere), so the Predictor's NMS keeps
+    them unchanged; ``forward_raw`` gives the graph's own outputs.
+
+    Attributes: ``names`` (list[str]), ``nc``, ``stride`` (32), ``imgsz`` ((h, w) exported size),
+    ``dynamic`` (accepts other sizes), ``metadata`` (dict[str, str]), ``session`` (onnxruntime session).
+    """
+
+    def __init__(self, path: str | Path, threads: int = 2, providers: list[str] | None = None) -> None:
+        super().__init__()
+        import onnxruntime as ort
+
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"ONNX file not found: {path}")
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads
+        opts.inter_op_num_threads = 1
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self.session = ort.InferenceSession(str(path), opts, providers=providers or ["CPUExecutionProvider"])
+        self.path = path
+        self.metadata = dict(self.session.get_modelmeta().custom_metadata_map)
+        inp = self.session.get_inputs()[0]
+        self.input_name = inp.name
+        self.input_dtype = np.float16 if inp.type == "tensor(float16)" else np.float32
+        self.dynamic = not all(isinstance(d, int) for d in inp.shape)
+        self.has_nms = len(self.session.get_outputs()) == 2 and self.session.get_outputs()[0].name == "detections"
+        if all(k in self.metadata for k in META_KEYS):
+            self.names = list(json.loads(self.metadata["names"]))
+            self.imgsz = tuple(json.loads(self.metadata["imgsz"]))
+            self.stride = int(self.metadata["stride"])
+        else:
+            self._foreign(inp.shape)
+        self.nc = len(self.names)
+
+    def _foreign(self, in_shape: list) -> None:
+        """A file without our metadata: accepted when its output is (B, 4 + nc, A); names become "0".."nc-1"."""
+        missing = [k for k in META_KEYS if k not in self.metadata]
+        h, w = (d if isinstance(d, int) else 640 for d in in_shape[2:4]) if len(in_shape) == 4 else (640, 640)
+        out_shape = None
+        if len(in_shape) == 4:
+            b = in_shape[0] if isinstance(in_shape[0], int) else 1
+            x = np.zeros((b, 3, h, w), self.input_dtype)
+            try:
+                out_shape = self.session.run(None, {self.input_name: x})[0].shape
+            except Exception as e:  # noqa: BLE001 - any runtime failure means: not a detector we can drive
+                LOGGER.debug(f"probe run failed: {e}")
+        if out_shape is None or len(out_shape) != 3 or out_shape[1] <= 4 or self.has_nms:
+            raise ValueError(
+                f"{self.path} is not a YOLOv12 ONNX export: metadata {missing} missing, and its output "
+                f"{out_shape} is not (B, 4 + nc, A) for an input (B, 3, H, W); export with yolov12 to get both"
+            )
+        self.names = [str(i) for i in range(out_shape[1] - 4)]
+        self.imgsz, self.stride = (h, w), 32
+        LOGGER.warning(
+            f"WARNING: {self.path.name} has no yolov12 metadata ({', '.join(missing)}); assuming a (B, 4 + nc, A) "
+            f"detector with nc={len(self.names)}, class names '0'..'{len(self.names) - 1}', stride 32, imgsz {h}x{w}"
+        )
+
+    def forward_raw(self, x: torch.Tensor) -> list[np.ndarray]:
+        """The graph's outputs for input ``x`` (B, 3, H, W)."""
+        arr = x.detach().cpu().numpy().astype(self.input_dtype, copy=False)
+        return self.session.run(None, {self.input_name: np.ascontiguousarray(arr)})
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        outs = self.forward_raw(x)
+        if not self.has_nms:
+            return torch.from_numpy(outs[0]).float()
+        det = torch.from_numpy(outs[0]).float()  # (B, max_det, 6)
+        xy, wh = (det[..., :2] + det[..., 2:4]) / 2, det[..., 2:4] - det[..., :2]
+        scores = torch.zeros(*det.shape[:2], self.nc)
+        scores.scatter_(2, det[..., 5:6].long().clamp(0, self.nc - 1), det[..., 4:5])
+        return torch.cat((xy, wh, scores), -1).transpose(1, 2).contiguous()
+
+
+def load_onnx(path: str | Path, threads: int = 2, providers: list[str] | None = None) -> OnnxBackend:
+    """An :class:`OnnxBackend` for ``path`` (onnxruntime, ``threads`` intra-op threads, CPU by default)."""
+    return OnnxBackend(path, threads=threads, providers=providers)

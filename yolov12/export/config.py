@@ -1,0 +1,60 @@
+"""Typed export settings (one dataclass; the CLI and ``YOLO.export()`` build it from key=value overrides)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+FORMATS = ("onnx", "torchscript")  # supported export formats
+SUFFIX = {"onnx": ".onnx", "torchscript": ".torchscript"}
+DEFAULT_OPSET = 17  # ONNX opset: every onnxruntime >= 1.11 runs it; Softmax/Resize/NonMaxSuppression as we use them
+
+
+@dataclass
+class ExportConfig:
+    """What to export and how. The graph is the fused eval network (BN folded into convs).
+
+    Without ``nms`` the graph maps ``images`` (B, 3, H, W) float in [0, 1] to ``output0`` (B, 4 + nc, A):
+    cx, cy, w, h in input pixels, then sigmoid class scores (the same as ``DetectionModel`` in eval mode).
+    With ``nms`` (ONNX only) it maps ``images`` to ``detections`` (B, max_det, 6) float: x1, y1, x2, y2 (input
+    pixels), score, class, best first, rows past ``num_dets`` zero; and ``num_dets`` (B,) int64.
+    """
+
+    format: str = "onnx"  # one of FORMATS
+    imgsz: int | tuple[int, int] = 640  # example input size, square side or (h, w); multiples of 32
+    batch: int = 1  # example batch size
+    dynamic: bool = False  # ONNX: batch, height and width are free axes (TorchScript traces always generalise)
+    half: bool = False  # export in float16 (meant for GPU runtimes; slow on CPU)
+    simplify: bool = False  # run onnxslim / onnxsim when importable (ORT folds constants itself at load anyway)
+    opset: int | None = None  # ONNX opset; None: DEFAULT_OPSET
+    nms: bool = False  # ONNX: append class-aware NMS (ONNX NonMaxSuppression op), see class docstring
+    conf: float = 0.25  # in-graph NMS: keep scores strictly above this
+    iou: float = 0.7  # in-graph NMS: suppress same-class boxes with IoU strictly above this
+    max_det: int = 300  # in-graph NMS: detections per image (output rows)
+    output: str | Path | None = None  # output file; None: ./yolov12<scale><suffix>
+
+    def __post_init__(self) -> None:
+        self.format = str(self.format).lower()
+        if self.format not in FORMATS:
+            raise ValueError(f"unsupported export format {self.format!r}; supported formats: {', '.join(FORMATS)}")
+        h, w = self.hw
+        if h % 32 or w % 32 or h <= 0 or w <= 0:
+            raise ValueError(f"imgsz must be positive multiples of 32 (the largest stride), got {self.imgsz}")
+        if self.batch < 1:
+            raise ValueError(f"batch must be >= 1, got {self.batch}")
+        if self.max_det < 1:
+            raise ValueError(f"max_det must be >= 1, got {self.max_det}")
+        if self.nms and self.format != "onnx":
+            raise ValueError("nms=True is supported for format='onnx' only")
+
+    @property
+    def hw(self) -> tuple[int, int]:
+        """(height, width) of the example input, pixels."""
+        if isinstance(self.imgsz, int):
+            return self.imgsz, self.imgsz
+        h, w = self.imgsz
+        return int(h), int(w)
+
+    @property
+    def opset_version(self) -> int:
+        return self.opset if self.opset is not None else DEFAULT_OPSET

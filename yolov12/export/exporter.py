@@ -1,0 +1,39 @@
+"""``export_model``: one entry point for every format."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from yolov12.export.config import SUFFIX, ExportConfig
+from yolov12.export.graph import export_form
+from yolov12.export.nms import ExportGraph, NMSHead
+from yolov12.export.onnx import export_onnx, make_metadata
+from yolov12.export.torchscript import export_torchscript
+from yolov12.models.detection import DetectionModel
+from yolov12.utils import LOGGER
+
+
+def export_model(model: DetectionModel, cfg: ExportConfig | None = None) -> Path:
+    """Export a fused copy of ``model`` (left untouched) as ``cfg.format``; returns the written file's path."""
+    cfg = cfg or ExportConfig()
+    out = Path(cfg.output) if cfg.output is not None else Path(f"yolov12{model.cfg.scale}{SUFFIX[cfg.format]}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    net = export_form(model)  # a copy: the caller's model keeps its device, mode and modules
+    if cfg.format == "onnx":
+        net = net.cpu()
+    device = next(net.parameters()).device
+    dtype = torch.float16 if cfg.half else torch.float32
+    if cfg.half and device.type == "cpu":
+        LOGGER.warning("WARNING: half=True on CPU: the float16 graph is meant for GPU runtimes")
+    net = net.to(dtype)
+    graph = ExportGraph(net, NMSHead(cfg.conf, cfg.iou, cfg.max_det) if cfg.nms else None).eval()
+    example = torch.rand(cfg.batch, 3, *cfg.hw, device=device, dtype=dtype)
+    meta = make_metadata(model, cfg)
+    if cfg.format == "onnx":
+        export_onnx(graph, example, cfg, meta, out)
+    else:
+        export_torchscript(graph, example, meta, out)
+    LOGGER.info(f"exported {cfg.format} to {out} ({out.stat().st_size / 1e6:.1f} MB)")
+    return out
