@@ -158,3 +158,24 @@ def test_non_max_suppression_matches_reference(case, tie_scores):
 def test_non_max_suppression_empty_anchors():
     out = non_max_suppression(torch.zeros(3, 4 + 5, 0), conf=0.001)
     assert [o.shape for o in out] == [(0, 6)] * 3
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_sort_desc_matches_stable_sort(dtype):
+    from yolov12.ops.nms import _sort_desc
+
+    gen = torch.Generator().manual_seed(2)
+    v = ((torch.randn(5000, generator=gen) * 3).round() / 3).to(dtype)  # many ties, negatives and zeros
+    v[:10] = -0.0
+    tb = torch.randperm(5000, generator=gen)
+    ref = sorted(range(5000), key=lambda i: (-float(v[i]), int(tb[i])))
+    assert _sort_desc(v, tb).tolist() == ref
+
+
+@pytest.mark.parametrize("conf", [0.001, 0.3, 0.9])
+def test_non_max_suppression_precut_path(conf):
+    # numel > 8 * max_nms triggers the sampled pre-cut; must not change the result
+    gen = torch.Generator().manual_seed(4)
+    pred = _random_pred(1, 6, 600, gen, tie_scores=True)
+    kw = dict(conf=conf, iou=0.6, classes=None, agnostic=False, multi_label=True, max_det=50, max_nms=200)
+    assert torch.equal(non_max_suppression(pred, **kw)[0], _ref_postprocess(pred[0], **kw))

@@ -132,34 +132,64 @@ def batched_nms(boxes: torch.Tensor, scores: torch.Tensor, idxs: torch.Tensor | 
     return order[keep]
 
 
+def _sort_desc(values: torch.Tensor, tiebreak: torch.Tensor) -> torch.Tensor:
+    """Permutation sorting (N,) ``values`` descending, equal values by ascending unique int ``tiebreak`` (N,).
+
+    float32 uses one sort on a packed int64 key (order-preserving float bits << 31 | tiebreak), about twice as
+    fast as two stable sorts; other dtypes, or tiebreaks >= 2^31, take the two-sort path.
+    """
+    if values.dtype == torch.float32 and (tiebreak.numel() == 0 or int(tiebreak.max()) < 2**31):
+        bits = (values + 0.0).view(torch.int32).to(torch.int64)  # + 0.0 turns -0.0 into +0.0
+        ordered = torch.where(bits < 0, bits ^ 0x7FFFFFFF, bits)  # signed-int order == float order
+        key = ((2**31 - 1 - ordered) << 31) | tiebreak  # descending value, then ascending tiebreak; < 2^63
+        return torch.sort(key).indices
+    first = torch.sort(tiebreak).indices
+    return first[torch.sort(values[first], descending=True, stable=True).indices]
+
+
 def _candidates(scores: torch.Tensor, conf: float, classes: list[int] | None, multi_label: bool,
                 max_nms: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Score-filtered (anchor, class) candidates of one image, best first, at most ``max_nms``.
 
     Args:
-        scores: (A, nc) class scores in [0, 1].
+        scores: (nc, A) class scores in [0, 1] (the model's layout, no transpose needed).
 
     Returns:
         anchor indices (n,), class indices (n,), scores (n,), sorted by score descending; ties in
         (anchor, class) row-major order.
     """
-    nc = scores.shape[1]
+    nc, n_anchors = scores.shape
     if multi_label:
-        flat = scores.reshape(-1)
-        ok = flat > conf
         if classes is not None:
             allowed = torch.zeros(nc, dtype=torch.bool, device=scores.device)
             allowed[torch.as_tensor(classes, dtype=torch.long, device=scores.device)] = True
-            ok &= allowed.repeat(scores.shape[0])
-        n_ok = int(ok.sum())
-        if n_ok > max_nms:  # keep everything tied with the max_nms-th score, then a stable sort decides
-            kth = torch.topk(torch.where(ok, flat, flat.new_tensor(-1.0)), max_nms, sorted=False).values.min()
-            ok &= flat >= kth
-        flat_idx = ok.nonzero().squeeze(1)
-        conf_v = flat[flat_idx]
-        anchor, cls = flat_idx // nc, flat_idx % nc
+            scores = scores.masked_fill(~allowed[:, None], float("-inf"))
+        flat = scores.reshape(-1)  # index = cls * A + anchor
+        base = None
+        if classes is None and flat.numel() > 8 * max_nms:
+            # Pre-cut with a threshold estimated on a strided sample (~2x max_nms survivors expected). Exact: the
+            # subset is used only if it provably holds the whole top max_nms (or every score above conf).
+            sample = flat[:: max(1, flat.numel() // 4096)].to(torch.float32)
+            est = max(float(torch.quantile(sample, 1 - 2 * max_nms / flat.numel())), conf)
+            sub = (flat > est).nonzero().squeeze(1)
+            if est == conf or sub.numel() >= max_nms:
+                base, flat = sub, flat[sub]
+        k = min(max_nms, flat.numel())
+        conf_v, idx = flat.topk(k, sorted=False)
+        if 0 < k < flat.numel():
+            kth = conf_v.min()
+            if kth > conf and int((flat >= kth).count_nonzero()) > k:  # ties at the cut: take all, sort decides
+                idx = (flat >= kth).nonzero().squeeze(1)
+                conf_v = flat[idx]
+        ok = conf_v > conf
+        idx, conf_v = idx[ok], conf_v[ok]
+        if base is not None:
+            idx = base[idx]
+        cls, anchor = idx // n_anchors, idx % n_anchors
+        order = _sort_desc(conf_v, anchor * nc + cls)[:max_nms]  # ties: (anchor, class) order
+        return anchor[order], cls[order], conf_v[order]
     else:
-        conf_v, cls = scores.max(1)
+        conf_v, cls = scores.max(0)
         ok = conf_v > conf
         if classes is not None:
             ok &= torch.isin(cls, torch.as_tensor(classes, dtype=cls.dtype, device=cls.device))
@@ -203,8 +233,7 @@ def non_max_suppression(
         raise ValueError(f"pred must be (B, 4 + nc, A), got {tuple(pred.shape)}")
     out: list[torch.Tensor] = []
     for x in pred:  # (4 + nc, A)
-        scores = x[4:].transpose(0, 1)  # (A, nc)
-        anchor, cls, conf_v = _candidates(scores, conf, classes, multi_label, max_nms)
+        anchor, cls, conf_v = _candidates(x[4:], conf, classes, multi_label, max_nms)
         boxes = xywh2xyxy(x[:4, anchor].transpose(0, 1))  # (n, 4)
         keep = _greedy_nms(boxes, None if agnostic else cls, iou, max_det)
         out.append(torch.cat((boxes[keep], conf_v[keep, None], cls[keep, None].to(boxes.dtype)), 1))
