@@ -200,15 +200,16 @@ def accumulate(match: MatchResult, dt: DetectionSet, num_classes: int,
     # merged order of COCOeval: category, then stable sort on -score over (image asc, rank) concatenation
     order = np.lexsort((match.rank, img, -score, cls))
     rank_s, cls_s = match.rank[order], cls[order]
-    for mi, max_det in enumerate(params.max_dets):
-        sel = order[rank_s < max_det]
-        cls_m = cls_s[rank_s < max_det]
-        seg = np.searchsorted(cls_m, np.arange(K + 1), "left")
-        for a in range(A):
-            dm = match.matched[a][:, sel]  # (T, n)
-            di = match.ignored[a][:, sel]
-            tps = np.cumsum(dm & ~di, axis=1, dtype=np.int32)  # int32: ~5x faster than int64 here
-            fps = np.cumsum(~dm & ~di, axis=1, dtype=np.int32)
+    for a in range(A):
+        dm, di = match.matched[a], match.ignored[a]
+        tp_a = (dm & ~di)[:, order]  # (T, n) in merged order
+        fp_a = (~dm & ~di)[:, order]
+        for mi, max_det in enumerate(params.max_dets):
+            sel = rank_s < max_det
+            full = bool(sel.all())
+            seg = np.searchsorted(cls_s if full else cls_s[sel], np.arange(K + 1), "left")
+            tps = np.cumsum(tp_a if full else tp_a[:, sel], axis=1, dtype=np.int32)  # int32: ~5x faster than int64
+            fps = np.cumsum(fp_a if full else fp_a[:, sel], axis=1, dtype=np.int32)
             for k in range(K):
                 npig = match.num_gt[a, k]
                 if npig == 0:

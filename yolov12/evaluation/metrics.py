@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -14,6 +15,7 @@ import numpy as np
 
 from yolov12.evaluation.coco_eval import STAT_NAMES, COCOParams, DetectionSet, GroundTruthSet, MatchResult, evaluate
 from yolov12.evaluation.confusion import ConfusionMatrix
+from yolov12.utils import LOGGER
 
 __all__ = ["DetectionMetrics", "DetectionEvaluator", "precision_recall_f1"]
 
@@ -234,6 +236,7 @@ class DetectionEvaluator:
 
     def compute(self) -> DetectionMetrics:
         """Evaluate everything accumulated so far."""
+        t0 = time.perf_counter()
         gt, dt = self._flat()
         res = evaluate(gt, dt, self.num_classes, self.params)
         p_all = res.precision[:, :, :, 0, -1]  # (T, R, K)
@@ -242,6 +245,8 @@ class DetectionEvaluator:
         ap50 = np.where(valid, np.where(p_all[0] > -1, p_all[0], 0).mean(axis=0), np.nan)
         p, r, f1, conf = self._pr_f1(res.matches, dt)
         stats = dict(zip(STAT_NAMES, (float(s) for s in res.stats)))
+        LOGGER.debug("COCO evaluation of %d images, %d gt, %d detections: %.2f s", self.num_images, len(gt.cls),
+                      len(dt.cls), time.perf_counter() - t0)
         return DetectionMetrics(
             **stats, precision=p, recall=r, f1=f1, best_conf=conf, per_class_ap=ap, per_class_ap50=ap50,
             per_class_num_gt=np.bincount(gt.cls[~gt.crowd], minlength=self.num_classes)[: self.num_classes],
