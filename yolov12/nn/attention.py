@@ -54,12 +54,42 @@ def area_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, area: int)
     return o.reshape(B, h, area * L, d)[:, :, :N]
 
 
+def _attend_tokens(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, area: int) -> torch.Tensor:
+    """:func:`area_attention` on token-major views: q, k, v (B, N, heads, d) -> (B, N, heads, d).
+
+    Token-major is what a channels-last feature map gives without a copy (the channels of one token are
+    adjacent), and what the fused CPU SDPA kernel wants (unit stride along d); splitting the N tokens into
+    ``area`` strips then only regroups the batch dimension, so q, k, v reach the kernel as views.
+    """
+    B, N, h, d = q.shape
+    if area > 1 and N % area:
+        t = area_attention(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2), area)
+        return t.transpose(1, 2)
+    a = max(area, 1)
+    L = N // a
+    q, k, v = (t.reshape(B * a, L, h, d).transpose(1, 2) for t in (q, k, v))  # (B * area, h, L, d)
+    o = F.scaled_dot_product_attention(q, k, v)
+    return o.transpose(1, 2).reshape(B, N, h, d)
+
+
+def _tokens_to_map(t: torch.Tensor, B: int, H: int, W: int, memory_format: torch.memory_format) -> torch.Tensor:
+    """(B, N, heads, d) tokens -> (B, heads * d, H, W) map stored in ``memory_format`` (a view when possible)."""
+    return t.reshape(B, H, W, -1).permute(0, 3, 1, 2).contiguous(memory_format=memory_format)
+
+
+def _memory_format(x: torch.Tensor) -> torch.memory_format:
+    """channels_last when ``x`` is stored channels-last (and not also plain contiguous), else contiguous."""
+    if x.dim() == 4 and not x.is_contiguous() and x.is_contiguous(memory_format=torch.channels_last):
+        return torch.channels_last
+    return torch.contiguous_format
+
+
 class AAttn(nn.Module):
     """Area attention, v1.0 layout (fused qkv conv; per head the channels are [q_h | k_h | v_h]).
 
     (B, C, H, W) -> (B, C, H, W): proj(attention(q, k, v) + pe(v)), heads of 32 channels, the N = H*W tokens
     split into ``area`` contiguous chunks (horizontal strips). ``pe_bias`` gives the position perceiver a
-    bias (v1.0-release).
+    bias (v1.0-release). The output keeps the input's memory format (contiguous or channels-last).
     """
 
     def __init__(self, dim: int, heads: int, area: int = 1, pe_kernel: int = 7, pe_bias: bool = False) -> None:
@@ -71,11 +101,12 @@ class AAttn(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         B, C, H, W = x.shape
-        qkv = self.qkv(x).view(B, self.heads, 3 * self.head_dim, H * W)
-        q, k, v = qkv.split(self.head_dim, dim=2)  # each (B, heads, d, N)
-        o = area_attention(q.transpose(2, 3), k.transpose(2, 3), v.transpose(2, 3), self.area)
-        o = o.transpose(2, 3).reshape(B, C, H, W)
-        return self.proj(o + self.pe(v.reshape(B, C, H, W)))
+        fmt = _memory_format(x)
+        # token-major (B, N, heads, 3d): a view for channels-last maps, one copy otherwise
+        qkv = self.qkv(x).permute(0, 2, 3, 1).reshape(B, H * W, self.heads, 3 * self.head_dim)
+        q, k, v = qkv.split(self.head_dim, dim=3)  # each (B, N, heads, d)
+        o = _tokens_to_map(_attend_tokens(q, k, v, self.area), B, H, W, fmt)
+        return self.proj(o + self.pe(_tokens_to_map(v, B, H, W, fmt)))
 
 
 class AAttnTurbo(nn.Module):
@@ -92,11 +123,12 @@ class AAttnTurbo(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         B, C, H, W = x.shape
         N = H * W
-        q, k = self.qk(x).view(B, 2, self.heads, self.head_dim, N).unbind(1)
+        fmt = _memory_format(x)
+        q, k = self.qk(x).permute(0, 2, 3, 1).reshape(B, N, 2, self.heads, self.head_dim).unbind(2)
         v_map = self.v(x)
-        v = v_map.view(B, self.heads, self.head_dim, N)
-        o = area_attention(q.transpose(2, 3), k.transpose(2, 3), v.transpose(2, 3), self.area)
-        return self.proj(o.transpose(2, 3).reshape(B, C, H, W) + self.pe(v_map))
+        v = v_map.permute(0, 2, 3, 1).reshape(B, N, self.heads, self.head_dim)
+        o = _tokens_to_map(_attend_tokens(q, k, v, self.area), B, H, W, fmt)
+        return self.proj(o + self.pe(v_map))
 
 
 class ABlock(nn.Module):
