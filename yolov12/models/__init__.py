@@ -2,5 +2,6 @@
 
 from yolov12.models.detection import DetectionModel, build_model
 from yolov12.models.info import ModelInfo, model_info
+from yolov12.models.optimize import prepare_for_inference
 
-__all__ = ["DetectionModel", "ModelInfo", "build_model", "model_info"]
+__all__ = ["DetectionModel", "ModelInfo", "build_model", "model_info", "prepare_for_inference"]
