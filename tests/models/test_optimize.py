@@ -1,0 +1,72 @@
+"""prepare_for_inference (the default fast inference path) computes the same outputs as the plain model."""
+
+import copy
+
+import pytest
+import torch
+
+from yolov12.models import build_model, prepare_for_inference
+from yolov12.nn.attention import AAttn, AAttnTurbo
+
+
+def _randomised(variant: str):
+    torch.manual_seed(0)
+    m = build_model("n", variant=variant).eval()
+    with torch.no_grad():
+        for mod in m.modules():  # non-trivial BN statistics and residual scales
+            if isinstance(mod, torch.nn.BatchNorm2d):
+                mod.running_mean.uniform_(-0.5, 0.5)
+                mod.running_var.uniform_(0.5, 2.0)
+        for name, p in m.named_parameters():
+            if name.endswith("gamma"):
+                p.uniform_(0.5, 1.0)
+    return m
+
+
+def _close(a: torch.Tensor, b: torch.Tensor) -> bool:
+    return a.shape == b.shape and bool((a - b).abs().max() <= 1e-4 * b.abs().max())
+
+
+@pytest.mark.parametrize("variant", ["v1", "turbo"])
+def test_channels_last_matches_plain(variant):
+    plain = _randomised(variant)
+    fast = prepare_for_inference(copy.deepcopy(plain), channels_last=True)
+    assert fast.is_fused and not fast.training
+    assert all(not p.requires_grad for p in fast.parameters())
+    x = torch.rand(1, 3, 160, 192)
+    with torch.inference_mode():
+        expected = plain(x)
+        got = fast(x)  # NCHW input is fine
+        got_cl = fast(x.contiguous(memory_format=torch.channels_last))
+    assert _close(got, expected), (got - expected).abs().max()
+    assert _close(got_cl, expected)
+    assert set(fast.state_dict()) == set(plain.fuse().state_dict())
+
+
+def test_default_is_channels_last_on_cpu():
+    m = prepare_for_inference(build_model("n", nc=3))
+    conv = m.layers[0].conv
+    assert conv.weight.is_contiguous(memory_format=torch.channels_last)
+    assert m(torch.rand(1, 3, 64, 64)).shape == (1, 7, 84)
+
+
+def test_frozen_trace_matches_plain():
+    plain = _randomised("v1")
+    graph = prepare_for_inference(copy.deepcopy(plain), trace_size=(128, 128))
+    x = torch.rand(1, 3, 128, 128)
+    with torch.inference_mode():
+        assert _close(graph(x), plain(x))
+
+
+@pytest.mark.parametrize("cls", [AAttn, AAttnTurbo])
+@pytest.mark.parametrize("hw", [(4, 4), (3, 3), (2, 5)])
+@pytest.mark.parametrize("area", [1, 4])
+def test_attention_memory_formats_agree(cls, hw, area):
+    torch.manual_seed(0)
+    attn = cls(64, 2, area=area).eval()
+    x = torch.randn(2, 64, *hw)
+    with torch.no_grad():
+        a = attn(x)
+        b = attn(x.contiguous(memory_format=torch.channels_last))
+    assert a.is_contiguous() and b.is_contiguous(memory_format=torch.channels_last)
+    assert torch.allclose(a, b, atol=1e-5)
