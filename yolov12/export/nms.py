@@ -61,7 +61,10 @@ class NMSHead(nn.Module):
         # Dense kept-score map (B, A + max_det), -1 where not kept; the max_det pad keeps top-k valid for any A.
         kept = torch.full((B, pred.shape[2] + self.max_det), -1.0, dtype=pred.dtype, device=pred.device)
         kept = kept.index_put((b_idx, a_idx), best[b_idx, a_idx])
-        top, idx = kept.topk(self.max_det, 1)  # (B, max_det)
+        if torch.onnx.is_in_onnx_export():  # ONNX TopK: equal values in index order (as the stable sort below)
+            top, idx = kept.topk(self.max_det, 1)  # (B, max_det)
+        else:
+            top, idx = (t[:, : self.max_det] for t in kept.sort(dim=1, descending=True, stable=True))
         valid = top > -1.0
         idx = idx.clamp(max=pred.shape[2] - 1)
         box = boxes.gather(1, idx.unsqueeze(-1).expand(-1, -1, 4))
