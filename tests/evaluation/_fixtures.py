@@ -24,9 +24,10 @@ class ImageData:
 
 def make_dataset(num_images: int, num_classes: int, dets_per_image: int, seed: int = 0,
                  crowd_frac: float = 0.1, tie_scores: bool = False, empty_classes: tuple[int, ...] = (),
-                 max_gt: int = 15) -> list[ImageData]:
+                 max_gt: int = 15, grid: float = 0.0) -> list[ImageData]:
     """Real-ish boxes (log-uniform sizes over small/medium/large), crowd boxes, detections = jittered ground truth
-    (sometimes with a wrong class, sometimes duplicated) plus random boxes; ``empty_classes`` get no ground truth."""
+    (sometimes with a wrong class, sometimes duplicated) plus random boxes; ``empty_classes`` get no ground truth.
+    ``grid`` > 0 snaps every coordinate to that pixel grid, which creates exact IoU ties and duplicate boxes."""
     rng = np.random.default_rng(seed)
     classes_gt = np.array([c for c in range(num_classes) if c not in empty_classes])
     out = []
@@ -38,6 +39,9 @@ def make_dataset(num_images: int, num_classes: int, dets_per_image: int, seed: i
         wh = size[:, None] * rng.uniform(0.5, 1.5, (m, 2))
         xy = rng.uniform(0, 1, (m, 2)) * (np.array([W, H]) - wh * 0.5)
         gt = np.concatenate((xy, xy + wh), 1).astype(np.float32)
+        if grid:
+            gt = np.round(gt / grid) * grid
+            gt[:, 2:] = np.maximum(gt[:, 2:], gt[:, :2] + grid)
         gcls = rng.choice(classes_gt, m) if m else np.zeros(0, np.int64)
         crowd = (rng.random(m) < crowd_frac).astype(np.int64)
         box_area = (gt[:, 2] - gt[:, 0]).astype(np.float64) * (gt[:, 3] - gt[:, 1])
@@ -54,6 +58,9 @@ def make_dataset(num_images: int, num_classes: int, dets_per_image: int, seed: i
         rxy = rng.uniform(0, 1, (n, 2)) * np.array([W, H])
         rnd = np.concatenate((rxy, rxy + rs[:, None] * rng.uniform(0.5, 1.5, (n, 2))), 1)
         boxes = np.where(from_gt[:, None], jittered, rnd).astype(np.float32)
+        if grid:
+            boxes = np.round(boxes / grid) * grid
+            boxes[:, 2:] = np.maximum(boxes[:, 2:], boxes[:, :2] + grid)
         dcls = np.where(from_gt & (rng.random(n) < 0.85), gcls[src] if m else 0, rng.integers(0, num_classes, n))
         scores = rng.random(n).astype(np.float32)
         scores = np.where(from_gt, np.sqrt(scores), scores ** 2).astype(np.float32)

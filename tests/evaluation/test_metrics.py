@@ -37,6 +37,7 @@ CASES = {
     "crowd_heavy": (40, 3, 30, dict(crowd_frac=0.4)),
     "empty_classes": (30, 6, 20, dict(empty_classes=(1, 4))),  # classes with detections but no ground truth
     "many_classes": (50, 20, 60, dict(max_gt=25)),
+    "grid_ties": (60, 2, 40, dict(grid=16.0, tie_scores=True, max_gt=25)),  # exact IoU ties, duplicate boxes
 }
 
 
@@ -158,3 +159,17 @@ def test_rejects_bad_class_index():
     ev = DetectionEvaluator(2)
     with pytest.raises(ValueError):
         ev.update(np.zeros((1, 4)), np.ones(1), np.array([5]), np.zeros((0, 4)), np.zeros(0))
+
+
+def test_equal_iou_tie_goes_to_later_ground_truth():
+    # d1 overlaps g1 and g2 with the same IoU (0.818); pycocotools gives it the later one (g2), which leaves g1 for
+    # d2 (IoU 1.0). Taking g1 first would leave d2 only g2 at IoU 0.667 and change AP at thresholds > 0.65.
+    gt = np.array([[0, 0, 10, 10], [2, 0, 12, 10], [40, 40, 60, 60]], np.float32)
+    pred = np.array([[1, 0, 11, 10], [0, 0, 10, 10], [41, 40, 60, 60]], np.float32)
+    ev = DetectionEvaluator(1)
+    ev.update(pred, np.array([0.9, 0.8, 0.7]), np.zeros(3), gt, np.zeros(3), gt_crowd=np.array([0, 0, 1]))
+    ev.update(pred[::-1].copy(), np.array([0.9, 0.8, 0.7]), np.zeros(3), gt[::-1].copy(), np.zeros(3))
+    m = ev.compute()
+    ref = run_pycocotools(*ev.to_coco())
+    np.testing.assert_allclose([getattr(m, n) for n in STAT_NAMES], ref.stats, atol=1e-12, rtol=0)
+    assert m.map75 == pytest.approx(ref.stats[2]) and ref.stats[2] > 0.9

@@ -117,10 +117,17 @@ def _group_starts(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return starts, np.arange(n) - np.repeat(starts, counts)
 
 
-def _best_last(cond: np.ndarray, iou: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Over the last axis: any(cond), and the index of the highest ``iou`` where cond (ties -> last index)."""
-    v = np.where(cond, iou, -1.0)[..., ::-1]
-    return cond.any(-1), v.shape[-1] - 1 - v.argmax(-1)
+def _pick(cond: np.ndarray, ig: np.ndarray, iou: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """evaluateImg's choice over the last (ground-truth) axis, laid out in *reverse* ground-truth order.
+
+    Among candidates (``cond``), regular ground truths (``~ig``) win over ignored ones; within the chosen kind the
+    highest IoU wins and ties go to the later ground truth, i.e. the first position in the reversed layout, which is
+    what ``argmax`` returns. Returns (matched, matched-to-ignored, position) over the leading axes.
+    """
+    regular = cond & ~ig
+    has_regular = regular.any(-1)
+    pool = np.where(has_regular[..., None], regular, cond)
+    return pool.any(-1), ~has_regular & pool.any(-1), np.where(pool, iou, -1.0).argmax(-1)
 
 
 def match_detections(gt: GroundTruthSet, dt: DetectionSet, num_classes: int, params: COCOParams) -> MatchResult:
@@ -167,18 +174,15 @@ def match_detections(gt: GroundTruthSet, dt: DetectionSet, num_classes: int, par
         gmax = int(ng[idx].max())
         offs = np.arange(gmax)
         valid = offs[None] < ng[idx, None]  # (n, gmax)
-        gi = np.where(valid, gs[idx, None] + offs[None], 0)  # (n, gmax)
+        gi = np.where(valid, gs[idx, None] + ng[idx, None] - 1 - offs[None], 0)  # (n, gmax), group reversed
         crowd = g_crowd[gi]
         iou = _bb_iou(d_xywh[idx, None, :], g_xywh[gi], crowd)  # (n, gmax)
         elig = valid[None, None] & (~gt_taken[:, :, gi] | crowd[None, None])  # (A, T, n, gmax)
         cond = elig & (iou[None, None] >= thr[None, :, None, None])
         ig = g_ig[:, gi][:, None]  # (A, 1, n, gmax)
-        has1, best1 = _best_last(cond & ~ig, iou)
-        has2, best2 = _best_last(cond & ig, iou)
-        m = np.where(has1, best1, np.where(has2, best2, -1))  # (A, T, n)
-        ok = m >= 0
+        ok, to_ignored, m = _pick(cond, ig, iou)  # (A, T, n)
         matched[:, :, idx] = ok
-        ignored[:, :, idx] = ~has1 & has2
+        ignored[:, :, idx] = to_ignored
         a_i, t_i, n_i = np.nonzero(ok)
         gt_taken[a_i, t_i, gi[n_i, m[a_i, t_i, n_i]]] = True
 
