@@ -173,3 +173,25 @@ def test_equal_iou_tie_goes_to_later_ground_truth():
     ref = run_pycocotools(*ev.to_coco())
     np.testing.assert_allclose([getattr(m, n) for n in STAT_NAMES], ref.stats, atol=1e-12, rtol=0)
     assert m.map75 == pytest.approx(ref.stats[2]) and ref.stats[2] > 0.9
+
+
+def test_nms_output_feeds_evaluator():
+    """Validation path: raw head output -> non_max_suppression (spec settings) -> DetectionEvaluator."""
+    from yolov12.ops.nms import non_max_suppression
+
+    gen = torch.Generator().manual_seed(0)
+    nc, a = 3, 400
+    gt = torch.tensor([[10.0, 10, 60, 80], [100, 20, 180, 90], [30, 120, 90, 190]])
+    gcls = torch.tensor([0, 1, 2])
+    src = torch.randint(0, 3, (a,), generator=gen)
+    boxes = gt[src] + torch.randn(a, 4, generator=gen) * 1.5
+    xywh = torch.cat(((boxes[:, :2] + boxes[:, 2:]) / 2, boxes[:, 2:] - boxes[:, :2]), 1)
+    scores = torch.rand(a, nc, generator=gen) * 0.05
+    scores[torch.arange(a), gcls[src]] = 0.5 + 0.5 * torch.rand(a, generator=gen)
+    pred = torch.cat((xywh, scores), 1).T[None]  # (1, 4 + nc, A)
+    det = non_max_suppression(pred, conf=0.001, iou=0.7, multi_label=True, max_det=300)[0]
+    ev = DetectionEvaluator(nc)
+    ev.update(det[:, :4], det[:, 4], det[:, 5], gt, gcls)
+    m = ev.compute()
+    assert m.map50 == pytest.approx(1.0) and m.recall == pytest.approx(1.0)
+    assert m.confusion_matrix[:nc, :nc].trace() == 3
