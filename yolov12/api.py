@@ -1,0 +1,190 @@
+"""The public Python API: ``YOLO`` is a thin facade; each method builds a typed config and calls one function.
+
+>>> model = YOLO("yolov12n.yaml")                       # untrained (n/s/m/l/x, -turbo, -v1-release)
+>>> model.train(data="digits", epochs=10, imgsz=256)      # then model.model holds the best weights
+>>> model.val(data="digits")
+>>> results = model("image.jpg")                          # list[Results]
+>>> model.export(format="onnx")
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from yolov12.config import ModelConfig
+from yolov12.models import DetectionModel, ModelInfo, model_info
+from yolov12.training.config import check_keys
+from yolov12.utils import LOGGER
+from yolov12.weights import load_model, save_model
+
+
+class YOLO:
+    """A YOLOv12 model: build (``*.yaml`` names), load (``.safetensors``, published ``.pt``, ``.onnx``), then
+    train / val / predict / export / info."""
+
+    def __init__(self, model: str | Path | DetectionModel = "yolov12n.yaml", nc: int | None = None,
+                 variant: str | None = None) -> None:
+        self.ckpt_path: Path | None = None
+        self.meta: dict = {}
+        self.backend = "torch"
+        self._inference_model: nn.Module | None = None
+        if isinstance(model, DetectionModel):
+            self.model: nn.Module = model
+            return
+        spec = str(model)
+        if spec.lower().endswith(".onnx"):
+            from yolov12.export import load_onnx
+
+            self.model = load_onnx(spec)
+            self.backend = "onnxruntime"
+            self.ckpt_path = Path(spec)
+            return
+        from yolov12.training.trainer import parse_model_name
+
+        mcfg = parse_model_name(spec)
+        if mcfg is not None:
+            d = mcfg.to_dict()
+            if nc is not None:
+                d["nc"] = nc
+            if variant is not None:
+                d["variant"] = variant
+            self.model = DetectionModel(ModelConfig(**d))
+        else:
+            self.model, w = load_model(spec, nc=nc)
+            self.ckpt_path, self.meta = Path(spec), w.meta
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def cfg(self) -> ModelConfig | None:
+        return getattr(self.model, "cfg", None)
+
+    @property
+    def names(self) -> list[str]:
+        names = getattr(self.model, "names", None)
+        if isinstance(names, dict):
+            return [names[i] for i in sorted(names)]
+        return list(names) if names is not None else []
+
+    @property
+    def device(self) -> torch.device:
+        p = next(self.model.parameters(), None)
+        return p.device if p is not None else torch.device("cpu")
+
+    def to(self, device: str | torch.device) -> "YOLO":
+        self.model.to(device)
+        self._inference_model = None
+        return self
+
+    # ------------------------------------------------------------------ actions
+    def info(self, imgsz: int = 640, verbose: bool = True) -> ModelInfo:
+        """Parameters, fused parameters, GFLOPs at ``imgsz`` (paper convention and with attention), kernel."""
+        self._require_torch("info")
+        info = model_info(self.model, imgsz)
+        if verbose:
+            print(info.summary())  # noqa: T201 - info() is documented to print
+        return info
+
+    def fuse(self) -> "YOLO":
+        self._require_torch("fuse")
+        self.model.fuse()
+        return self
+
+    def save(self, path: str | Path, meta: dict | None = None) -> Path:
+        self._require_torch("save")
+        return save_model(path, self.model, meta or self.meta)
+
+    def train(self, **kwargs: Any):
+        """Train with TrainConfig arguments (``data``, ``epochs``, ``imgsz``, ``batch``...). Returns TrainResult."""
+        self._require_torch("train")
+        from yolov12.training import TrainConfig, train
+
+        check_keys(kwargs, TrainConfig)
+        if "model" not in kwargs:
+            if self.ckpt_path is not None:
+                kwargs["model"] = str(self.ckpt_path)
+            else:
+                c = self.cfg
+                kwargs["model"] = f"yolov12{c.scale}" + ("" if c.variant == "v1" else f"-{c.variant}") + ".yaml"
+        result = train(TrainConfig(**kwargs))
+        weights = result.best or result.last
+        self.model, w = load_model(weights)
+        self.ckpt_path, self.meta = weights, w.meta
+        self._inference_model = None
+        return result
+
+    def val(self, data: str = "", imgsz: int = 640, batch: int = 16, conf: float = 0.001, iou: float = 0.7,
+            max_det: int = 300, half: bool = False, save_json: bool = False, split: str = "val",
+            workers: int = 2, device: str = "", plots: bool = True, project: str = "runs/val", name: str = "exp",
+            exist_ok: bool = False, verbose: bool = True):
+        """COCO-metric validation on a dataset split (rect batches, letterbox without upscaling). -> ValResult"""
+        from yolov12.data import build_dataloader, build_dataset, load_data_config
+        from yolov12.evaluation.validator import ValConfig, validate
+        from yolov12.training.trainer import resolve_data
+        from yolov12.utils import increment_path
+
+        data = data or self.meta.get("train_args", {}).get("data", "")
+        data_cfg = load_data_config(resolve_data(data))
+        stride = 32
+        ds = build_dataset(data_cfg, split, imgsz, augment=None, rect=self.backend == "torch", batch_size=batch,
+                           stride=stride, workers=workers)
+        loader = build_dataloader(ds, batch, workers, shuffle=False)
+        model = self._predictor_model(device, half)
+        save_dir = increment_path(Path(project) / name, exist_ok)
+        torch.set_flush_denormal(True)
+        return validate(model, loader, data_cfg.names, ValConfig(conf=conf, iou=iou, max_det=max_det, half=half,
+                        save_json=save_json, plots=plots, verbose=verbose), save_dir=save_dir)
+
+    def predict(self, source: Any = None, **kwargs: Any):
+        """Detect objects in images, folders, globs, videos, cameras, arrays. -> list[Results] (or an iterator
+        with ``stream=True``). Keyword arguments are PredictConfig fields."""
+        from yolov12.inference.predictor import PredictConfig, Predictor
+
+        check_keys(kwargs, PredictConfig)
+        if source is None:
+            raise ValueError("predict() needs a source: an image/video path, folder, glob, list, array or camera")
+        cfg = PredictConfig(**kwargs)
+        torch.set_flush_denormal(True)
+        return Predictor(self._predictor_model(cfg.device, cfg.half), self.names, cfg)(source)
+
+    __call__ = predict
+
+    def export(self, format: str = "onnx", **kwargs: Any) -> Path:
+        """Export to ONNX (default) or TorchScript; keyword arguments are ExportConfig fields."""
+        self._require_torch("export")
+        from yolov12.export import ExportConfig, export_model
+
+        check_keys({"format": format, **kwargs}, ExportConfig)
+        return export_model(copy.deepcopy(self.model), ExportConfig(format=format, **kwargs))
+
+    # ------------------------------------------------------------------ helpers
+    def _predictor_model(self, device: str = "", half: bool = False) -> nn.Module:
+        """The model used for inference: a fused eval copy (the trainable model stays untouched)."""
+        if self.backend != "torch":
+            return self.model
+        dev = torch.device("cuda" if device in ("", None) and torch.cuda.is_available() else (device or "cpu"))
+        if dev.type == "cuda" and str(device).isdigit():
+            dev = torch.device("cuda", int(device))
+        key = (str(dev), half)
+        if self._inference_model is None or getattr(self, "_inference_key", None) != key:
+            m = copy.deepcopy(self.model).eval()
+            m.fuse()
+            m = m.to(dev)
+            if half and dev.type == "cuda":
+                m = m.half()
+            self._inference_model, self._inference_key = m, key
+            LOGGER.debug(f"inference model ready on {dev}")
+        return self._inference_model
+
+    def _require_torch(self, what: str) -> None:
+        if self.backend != "torch":
+            raise TypeError(f"{what}() needs a PyTorch model; {self.ckpt_path} is an exported {self.backend} model")
+
+    def __repr__(self) -> str:
+        c = self.cfg
+        desc = f"yolov12{c.scale} ({c.variant}, nc={c.nc})" if c else self.backend
+        return f"YOLO({desc}{', ' + str(self.ckpt_path) if self.ckpt_path else ''})"

@@ -1,0 +1,115 @@
+"""TrainConfig: every training argument, with the names users of YOLO tools already know.
+
+Defaults are the paper's recipe (spec section 4). Augmentation fields left at ``None`` take the per-scale
+defaults of the paper (``yolov12.data.augment_defaults``).
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import asdict, dataclass, fields, replace
+
+from yolov12.data import AugmentConfig, augment_defaults
+
+
+@dataclass
+class TrainConfig:
+    # --- what to train -----------------------------------------------------------------------------------------
+    model: str = "yolov12n.yaml"  # yolov12{n,s,m,l,x}.yaml (optionally -turbo) or a checkpoint to continue from
+    data: str = ""  # data.yaml path, or 'digits' / 'trees' for the embedded datasets
+    epochs: int = 100
+    batch: int = 16  # images per step (all GPUs together under DDP)
+    imgsz: int = 640
+    device: str = ""  # '' auto, 'cpu', '0', '0,1,2,3' (several: launches torchrun)
+    workers: int = 2  # dataloader worker processes per rank
+    pretrained: str | None = None  # initialise from any weights we can load (matching tensors only)
+    freeze: int | None = None  # freeze the first N layers (rows of the layer table)
+    resume: bool | str = False  # True: continue model= (a last.safetensors); or a path to it
+    # --- optimiser and schedule --------------------------------------------------------------------------------
+    optimizer: str = "auto"  # SGD (the paper; 'auto' = SGD), Adam, AdamW
+    lr0: float = 0.01  # initial learning rate
+    lrf: float = 0.01  # final lr = lr0 * lrf
+    momentum: float = 0.937  # SGD momentum / Adam beta1
+    weight_decay: float = 5e-4  # scaled by batch * accumulate / nbs
+    warmup_epochs: float = 3.0  # warmup length (at least 100 iterations)
+    warmup_momentum: float = 0.8
+    warmup_bias_lr: float = 0.0  # bias lr ramps from this value
+    nbs: int = 64  # nominal batch size: gradients are accumulated up to it
+    cos_lr: bool = False  # cosine instead of linear decay
+    # --- loss gains --------------------------------------------------------------------------------------------
+    box: float = 7.5
+    cls: float = 0.5
+    dfl: float = 1.5
+    # --- augmentation (None: the paper's value for the model scale) --------------------------------------------
+    mosaic: float = 1.0
+    mixup: float | None = None
+    copy_paste: float | None = None
+    degrees: float = 0.0
+    translate: float = 0.1
+    scale: float | None = None
+    shear: float = 0.0
+    perspective: float = 0.0
+    flipud: float = 0.0
+    fliplr: float = 0.5
+    hsv_h: float = 0.015
+    hsv_s: float = 0.7
+    hsv_v: float = 0.4
+    close_mosaic: int = 10  # last N epochs without mosaic / mixup / copy-paste
+    # --- run control -------------------------------------------------------------------------------------------
+    amp: bool = True  # mixed precision on CUDA (ignored on CPU)
+    patience: int = 100  # stop after this many epochs without fitness improvement
+    seed: int = 0
+    deterministic: bool = True
+    val: bool = True  # validate every epoch
+    conf: float = 0.001  # validation confidence threshold
+    iou: float = 0.7  # validation NMS IoU
+    max_det: int = 300
+    project: str = "runs/train"
+    name: str = "exp"
+    exist_ok: bool = False
+    save_period: int = -1  # also keep weights/epoch{N} every N epochs (-1: off)
+    cache: str | None = None  # None, 'ram' or 'disk' (decoded images)
+    plots: bool = True
+    sync_bn: bool = False  # SyncBatchNorm under DDP
+    max_nonfinite: int = 20  # stop after this many consecutive non-finite losses
+    verbose: bool = True
+
+    def __post_init__(self) -> None:
+        if self.epochs < 1:
+            raise ValueError(f"epochs must be >= 1, got {self.epochs}")
+        if self.batch < 1:
+            raise ValueError(f"batch must be >= 1, got {self.batch}")
+        if self.imgsz < 32 or self.imgsz % 32:
+            raise ValueError(f"imgsz must be a positive multiple of 32, got {self.imgsz}")
+        if self.lr0 <= 0 or self.lrf <= 0:
+            raise ValueError("lr0 and lrf must be positive")
+        if self.optimizer.lower() not in ("auto", "sgd", "adam", "adamw"):
+            raise ValueError(f"optimizer must be one of auto, SGD, Adam, AdamW; got {self.optimizer!r}")
+        if self.workers < 0:
+            raise ValueError(f"workers must be >= 0, got {self.workers}")
+
+    def augment(self, scale: str) -> AugmentConfig:
+        """The AugmentConfig for a model of ``scale``: explicit fields win over the paper's per-scale values."""
+        base = augment_defaults(scale)
+        explicit = {f: getattr(self, f) for f in (
+            "mosaic", "mixup", "copy_paste", "degrees", "translate", "scale", "shear", "perspective", "flipud",
+            "fliplr", "hsv_h", "hsv_s", "hsv_v", "close_mosaic") if getattr(self, f) is not None}
+        return replace(base, **explicit)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "TrainConfig":
+        check_keys(d, cls)
+        return cls(**d)
+
+
+def check_keys(d: dict, cls: type) -> None:
+    """Unknown argument names are an error that suggests the closest valid one."""
+    valid = [f.name for f in fields(cls)]
+    for k in d:
+        if k not in valid:
+            close = difflib.get_close_matches(k, valid, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise ValueError(f"unknown argument '{k}'{hint}")

@@ -1,0 +1,77 @@
+"""Distributed set-up for torchrun (PyTorch DDP): NCCL on GPUs, gloo on CPU."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import timedelta
+
+import torch
+import torch.distributed as dist
+
+from yolov12.utils import LOGGER
+
+
+@dataclass(frozen=True)
+class DistInfo:
+    rank: int = -1  # global rank; -1 when not distributed
+    local_rank: int = -1
+    world_size: int = 1
+
+    @property
+    def enabled(self) -> bool:
+        return self.world_size > 1
+
+    @property
+    def main(self) -> bool:
+        return self.rank in (-1, 0)
+
+
+def dist_info_from_env() -> DistInfo:
+    """Read the variables torchrun sets (RANK, LOCAL_RANK, WORLD_SIZE)."""
+    world = int(os.environ.get("WORLD_SIZE", 1))
+    if world <= 1:
+        return DistInfo()
+    return DistInfo(int(os.environ["RANK"]), int(os.environ.get("LOCAL_RANK", 0)), world)
+
+
+def select_device(device: str, info: DistInfo) -> torch.device:
+    """'' -> cuda:local_rank when available, else cpu; 'cpu' -> cpu; '0' / '0,1' -> that GPU (local rank's)."""
+    device = str(device).strip().lower().replace("cuda:", "")
+    if device in ("cpu", "mps"):
+        return torch.device(device)
+    if not torch.cuda.is_available():
+        if device not in ("",):
+            raise ValueError(f"device={device!r} requested but CUDA is not available; use device=cpu")
+        return torch.device("cpu")
+    if info.enabled:
+        return torch.device("cuda", info.local_rank)
+    ids = [int(d) for d in device.split(",") if d != ""] or [0]
+    return torch.device("cuda", ids[0])
+
+
+def init_distributed(info: DistInfo, device: torch.device) -> None:
+    if not info.enabled or dist.is_initialized():
+        return
+    backend = "nccl" if device.type == "cuda" else "gloo"
+    if device.type == "cuda":
+        torch.cuda.set_device(device)
+    dist.init_process_group(backend, timeout=timedelta(minutes=30))
+    LOGGER.info(f"DDP: rank {info.rank}/{info.world_size} on {device} ({backend})")
+
+
+def cleanup_distributed() -> None:
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
+
+
+def launch_torchrun(argv: list[str], nproc: int) -> int:
+    """Re-run this command under torchrun with ``nproc`` processes on this machine (device=0,1,...)."""
+    torchrun = shutil.which("torchrun")
+    cmd = [torchrun] if torchrun else [sys.executable, "-m", "torch.distributed.run"]
+    cmd += ["--standalone", f"--nproc_per_node={nproc}", "-m", "yolov12", *argv]
+    LOGGER.info("launching: " + " ".join(cmd))
+    return subprocess.call(cmd)
