@@ -34,6 +34,7 @@ def export_onnx(graph: ExportGraph, example: torch.Tensor, cfg: ExportConfig, me
             input_names=["images"], output_names=outputs, dynamic_axes=dynamic_axes,
         )
     model = onnx.load(str(out))
+    _drop_initializer_identities(model)
     if cfg.simplify:
         model = _simplify(model)
     for k, v in meta.items():
@@ -42,6 +43,22 @@ def export_onnx(graph: ExportGraph, example: torch.Tensor, cfg: ExportConfig, me
     onnx.checker.check_model(model)
     onnx.save(model, str(out))
     return out
+
+
+def _drop_initializer_identities(model) -> None:
+    """The exporter writes equal weights once and feeds the copies through Identity nodes; wire consumers to the
+    initializer itself (tools such as the quantiser expect conv weights and biases to be initializers)."""
+    inits = {i.name for i in model.graph.initializer}
+    outputs = {o.name for o in model.graph.output}
+    alias = {}
+    for node in list(model.graph.node):
+        if node.op_type == "Identity" and node.input[0] in inits and node.output[0] not in outputs:
+            alias[node.output[0]] = node.input[0]
+            model.graph.node.remove(node)
+    for node in model.graph.node:
+        for i, name in enumerate(node.input):
+            if name in alias:
+                node.input[i] = alias[name]
 
 
 def _simplify(model):
