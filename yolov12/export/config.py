@@ -24,7 +24,7 @@ class ExportConfig:
     imgsz: int | tuple[int, int] = 640  # example input size, square side or (h, w); multiples of 32
     batch: int = 1  # example batch size
     dynamic: bool = False  # ONNX: batch, height and width are free axes (TorchScript traces always generalise)
-    half: bool = False  # export in float16 (meant for GPU runtimes; slow on CPU)
+    half: bool = False  # TorchScript only: trace in float16 (meant for GPUs; a CUDA model traces on its device)
     simplify: bool = False  # run onnxslim / onnxsim when importable (ORT folds constants itself at load anyway)
     opset: int | None = None  # ONNX opset; None: DEFAULT_OPSET
     nms: bool = False  # ONNX: append class-aware NMS (ONNX NonMaxSuppression op), see class docstring
@@ -44,6 +44,11 @@ class ExportConfig:
             raise ValueError(f"batch must be >= 1, got {self.batch}")
         if self.max_det < 1:
             raise ValueError(f"max_det must be >= 1, got {self.max_det}")
+        if self.half and self.format == "onnx":
+            raise ValueError(
+                "half=True is not supported for format='onnx' yet (the float16 anchor grid does not export); "
+                "export float32 (onnxruntime CPU runs float32 fastest) or use format='torchscript'"
+            )
         if self.nms and self.format != "onnx":
             raise ValueError("nms=True is supported for format='onnx' only")
 
