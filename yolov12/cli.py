@@ -17,7 +17,6 @@ from typing import Any, Callable
 import yaml
 
 from yolov12 import __version__
-from yolov12.utils import LOGGER
 
 USAGE = f"""yolov12 {__version__}: YOLOv12 object detection
 
@@ -42,11 +41,13 @@ class CLIError(ValueError):
 
 
 def parse_value(v: str) -> Any:
+    if v.strip().lower() in ("none", "null", "~"):
+        return None
     try:
         out = yaml.safe_load(v)
     except yaml.YAMLError:
         return v
-    return v if out is None and v.lower() not in ("none", "null", "~") else out
+    return v if out is None else out
 
 
 def parse_args(argv: list[str], flags: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -133,6 +134,7 @@ def cmd_predict(args: dict) -> int:
     _str_device(args)
     model = YOLO(_require(args, "model", "predict"))
     source = _require(args, "source", "predict")
+    del args["source"]
     args.setdefault("save", True)
     args["stream"] = True
     n = 0
@@ -274,8 +276,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_data(parse_args(rest[1:] if sub else rest), sub)
         return MODES[mode](parse_args(rest, flags=("resume",) if mode == "train" else ()))
     except (CLIError, ValueError, FileNotFoundError, TypeError, OSError) as e:
-        LOGGER.error(f"error: {e}")
+        print(f"error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        LOGGER.error("interrupted")
+        print("interrupted", file=sys.stderr)
         return 130

@@ -47,11 +47,12 @@ def count_parameters(model: nn.Module) -> int:
 def count_flops(model: nn.Module, imgsz: int | tuple[int, int] = 640) -> tuple[float, float]:
     """(conv GFLOPs, total GFLOPs incl. attention matmuls) of one forward at ``imgsz`` (eval mode, CPU copy)."""
     h, w = (imgsz, imgsz) if isinstance(imgsz, int) else imgsz
-    m = copy.deepcopy(model).cpu().float().eval()
+    m = copy.deepcopy(model).cpu().float().eval().requires_grad_(False)
     x = torch.zeros(1, 3, h, w)
     counter = FlopCounterMode(display=False)
-    # The math SDPA backend exposes the attention matmuls to the counter (fused kernels are opaque to it).
-    with counter, sdpa_kernel(SDPBackend.MATH):
+    # Standard aten ops only: the math SDPA backend exposes the attention matmuls, and grad mode (no graph is
+    # built: nothing requires grad) keeps inference-only fused conv kernels out of the way.
+    with counter, sdpa_kernel(SDPBackend.MATH), torch.enable_grad():
         m(x)
     per_op = counter.get_flop_counts().get("Global", {})
     conv = sum(v for k, v in per_op.items() if any(c in str(k) for c in _CONV_OPS))

@@ -97,7 +97,10 @@ class Trainer:
     def _load_resume(self) -> None:
         path = Path(self.cfg.resume if isinstance(self.cfg.resume, str) else self.cfg.model)
         state = load_train_state(path)
-        keep = {"device": self.cfg.device, "workers": self.cfg.workers}
+        # the saved arguments win; only device and workers may be changed explicitly on resume (augmentation
+        # randomness is reproducible for a fixed worker count, so it is kept unless asked otherwise)
+        default = TrainConfig()
+        keep = {k: getattr(self.cfg, k) for k in ("device", "workers") if getattr(self.cfg, k) != getattr(default, k)}
         args = {**state.args, **keep, "resume": str(path)}
         self.cfg = TrainConfig.from_dict(args)
         self.resume_state = state

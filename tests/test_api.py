@@ -1,0 +1,57 @@
+"""The YOLO facade: build, load, save, info, predict, val."""
+
+import numpy as np
+import pytest
+import torch
+
+from yolov12 import YOLO
+from yolov12.data.embedded import embedded_dataset
+
+
+@pytest.fixture(scope="module")
+def digits(tmp_path_factory):
+    return embedded_dataset("digits", root=tmp_path_factory.mktemp("d"), n_train=4, n_val=4, seed=2)
+
+
+def test_build_variants_and_info():
+    m = YOLO("yolov12n.yaml")
+    assert m.cfg.scale == "n" and m.cfg.nc == 80 and m.cfg.variant == "v1"
+    assert YOLO("yolov12s-turbo.yaml").cfg.variant == "turbo"
+    assert YOLO("yolov12n.yaml", nc=3).cfg.nc == 3
+    info = m.info(verbose=False)
+    assert info.parameters == 2_602_288 and info.gflops == pytest.approx(6.49, abs=0.02)
+    with pytest.raises(ValueError, match="expected yolov12"):
+        YOLO("resnet50.yaml")
+
+
+def test_load_published_and_predict_numpy(reference_dir):
+    m = YOLO(reference_dir / "yolo12n-reference-checkpoint.pt")
+    assert m.cfg.nc == 80 and len(m.names) == 80
+    img = np.random.default_rng(0).integers(0, 255, (200, 300, 3), dtype=np.uint8)
+    res = m.predict(img, conf=0.01, imgsz=320)
+    assert len(res) == 1 and res[0].orig_shape == (200, 300)
+    b = res[0].boxes.xyxy
+    if len(b):
+        assert (b[:, [0, 2]] <= 300).all() and (b[:, [1, 3]] <= 200).all() and (b >= 0).all()
+    assert m.model.training or not m.model.is_fused, "predict must not fuse the user's model in place"
+
+
+def test_save_load_round_trip(tmp_path):
+    m = YOLO("yolov12n.yaml", nc=2)
+    p = m.save(tmp_path / "m.safetensors")
+    m2 = YOLO(p)
+    x = torch.rand(1, 3, 64, 64)
+    with torch.no_grad():
+        assert torch.equal(m.model.eval()(x), m2.model.eval()(x))
+
+
+def test_val_on_real_digits(digits, tmp_path):
+    m = YOLO("yolov12n.yaml", nc=10)
+    res = m.val(data=str(digits), imgsz=128, batch=4, workers=0, project=str(tmp_path), verbose=False)
+    assert 0.0 <= res.metrics.map50_95 <= 1.0 and res.metrics.num_images == 4
+    assert (res.save_dir / "metrics.json").exists() and (res.save_dir / "confusion_matrix.png").exists()
+
+
+def test_predict_rejects_unknown_argument():
+    with pytest.raises(ValueError, match="did you mean 'conf'"):
+        YOLO("yolov12n.yaml").predict(np.zeros((64, 64, 3), np.uint8), cnf=0.5)

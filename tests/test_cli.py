@@ -1,0 +1,59 @@
+"""The command line: key=value parsing, errors with suggestions, each mode."""
+
+import json
+
+import cv2
+import numpy as np
+import pytest
+
+from yolov12.cli import CLIError, main, parse_args
+from yolov12.weights import load_weights
+
+
+def test_parse_values():
+    a = parse_args(["epochs=3", "lr0=0.01", "amp=False", "name=exp", "classes=[0,2]", "pretrained=None", "resume"],
+                   flags=("resume",))
+    assert a == {"epochs": 3, "lr0": 0.01, "amp": False, "name": "exp", "classes": [0, 2], "pretrained": None,
+                 "resume": True}
+    with pytest.raises(CLIError, match="unexpected argument"):
+        parse_args(["bogus"])
+
+
+def test_unknown_key_suggests(capsys):
+    assert main(["train", "epoch=3", "data=x"]) == 2
+    assert "did you mean 'epochs'" in capsys.readouterr().err
+    assert main(["trian"]) == 2
+    assert "did you mean 'train'" in capsys.readouterr().err
+
+
+def test_help_and_info(capsys):
+    assert main(["--help"]) == 0 and "usage: yolov12 MODE" in capsys.readouterr().out
+    assert main(["train", "--help"]) == 0 and "close_mosaic" in capsys.readouterr().out
+    assert main(["info", "model=yolov12n.yaml"]) == 0
+    assert "2,602,288 parameters" in capsys.readouterr().out
+
+
+def test_convert_published_checkpoint(tmp_path, reference_dir, capsys):
+    out = tmp_path / "n.safetensors"
+    assert main(["convert", f"model={reference_dir / 'yolo12n-reference-checkpoint.pt'}", f"out={out}"]) == 0
+    w = load_weights(out)
+    assert w.cfg.scale == "n" and w.meta["converted_from"] == "yolo12n-reference-checkpoint.pt"
+
+
+def test_predict_folder(tmp_path, reference_dir, capsys):
+    src = tmp_path / "imgs"
+    src.mkdir()
+    for i in range(2):
+        cv2.imwrite(str(src / f"{i}.jpg"), np.random.default_rng(i).integers(0, 255, (96, 128, 3), dtype=np.uint8))
+    (src / "broken.jpg").write_bytes(b"not an image")
+    rc = main(["predict", f"model={reference_dir / 'yolo12n-reference-checkpoint.pt'}", f"source={src}", "imgsz=128",
+               f"project={tmp_path / 'out'}", "conf=0.5"])
+    assert rc == 0
+    out = capsys.readouterr().out
+    assert "2 image(s) processed" in out
+    assert len(list((tmp_path / "out").rglob("*.jpg"))) == 2
+
+
+def test_missing_model_is_clear(capsys):
+    assert main(["val", "model=/nonexistent/x.safetensors", "data=digits"]) == 2
+    assert "not found" in capsys.readouterr().err
