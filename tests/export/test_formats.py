@@ -70,3 +70,9 @@ def test_predictor_runs_on_onnx_backend(models, exported):
         assert max_rel(ref.inference(batch.tensor), ours.inference(batch.tensor)) <= 1e-4
     results = ours([image])
     assert len(results) == 1 and len(results[0].boxes) > 0 and results[0].names[0] == "0"
+
+
+def test_max_relative_error_helper(models, exported):
+    from yolov12.export import max_relative_error
+
+    assert max_relative_error(models["n"], exported("n", imgsz=(160, 160)), imgsz=160) <= 1e-4

@@ -13,6 +13,7 @@ Experimental INT8: :func:`yolov12.export.quantize.quantize_int8`.
 """
 
 from yolov12.export.backend import OnnxBackend, load_onnx
+from yolov12.export.check import max_relative_error
 from yolov12.export.config import DEFAULT_OPSET, FORMATS, ExportConfig
 from yolov12.export.exporter import export_model
 from yolov12.export.onnx import read_metadata
@@ -20,5 +21,5 @@ from yolov12.export.torchscript import load_torchscript
 
 __all__ = [
     "DEFAULT_OPSET", "FORMATS", "ExportConfig", "OnnxBackend", "export_model", "load_onnx", "load_torchscript",
-    "read_metadata",
+    "max_relative_error", "read_metadata",
 ]
