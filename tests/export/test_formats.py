@@ -76,3 +76,11 @@ def test_max_relative_error_helper(models, exported):
     from yolov12.export import max_relative_error
 
     assert max_relative_error(models["n"], exported("n", imgsz=(160, 160)), imgsz=160) <= 1e-4
+
+
+def test_static_graph_takes_smaller_inputs_and_batches(exported):
+    backend = load_onnx(exported("n", imgsz=(160, 160)))
+    out = backend(torch.rand(2, 3, 128, 160))  # padded to 160x160, run one image at a time
+    assert out.shape == (2, 84, 525)
+    with pytest.raises(ValueError, match="larger than this static graph"):
+        backend(torch.rand(1, 3, 192, 160))

@@ -80,7 +80,21 @@ class OnnxBackend(nn.Module):
         )
 
     def forward_raw(self, x: torch.Tensor) -> list[np.ndarray]:
-        """The graph's outputs for input ``x`` (B, 3, H, W)."""
+        """The graph's outputs for input ``x`` (B, 3, H, W).
+
+        A static graph takes smaller inputs padded at the bottom/right with letterbox grey (box coordinates are
+        unchanged) and other batch sizes one image at a time.
+        """
+        shape = self.session.get_inputs()[0].shape
+        if not self.dynamic:
+            (b0, _, h0, w0), (b, _, h, w) = shape, x.shape
+            if h > h0 or w > w0:
+                raise ValueError(f"input {h}x{w} is larger than this static graph's {h0}x{w0}; export with dynamic=True")
+            if (h, w) != (h0, w0):
+                x = torch.nn.functional.pad(x, (0, w0 - w, 0, h0 - h), value=114 / 255)
+            if b != b0 and b0 == 1:
+                outs = [self.forward_raw(x[i : i + 1]) for i in range(b)]
+                return [np.concatenate(parts) for parts in zip(*outs)]
         arr = x.detach().cpu().numpy().astype(self.input_dtype, copy=False)
         return self.session.run(None, {self.input_name: np.ascontiguousarray(arr)})
 
