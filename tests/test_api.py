@@ -55,3 +55,21 @@ def test_val_on_real_digits(digits, tmp_path):
 def test_predict_rejects_unknown_argument():
     with pytest.raises(ValueError, match="did you mean 'conf'"):
         YOLO("yolov12n.yaml").predict(np.zeros((64, 64, 3), np.uint8), cnf=0.5)
+
+
+def test_export_and_run_onnx(tmp_path, digits):
+    pytest.importorskip("onnxruntime")
+    m = YOLO("yolov12n.yaml", nc=10)
+    path = m.export(format="onnx", imgsz=128, output=tmp_path / "m.onnx")
+    onnx_model = YOLO(path)
+    assert onnx_model.backend == "onnxruntime" and len(onnx_model.names) == 10
+    img = np.random.default_rng(0).integers(0, 255, (128, 128, 3), dtype=np.uint8)  # same letterbox both ways
+    a = m.predict(img, conf=0.0001, imgsz=128, max_det=20)[0].boxes.data
+    b = onnx_model.predict(img, conf=0.0001, max_det=20)[0].boxes.data
+    assert a.shape == b.shape and torch.allclose(a, b, atol=1e-3)
+    res = onnx_model.val(data=str(digits), batch=2, workers=0, project=str(tmp_path), verbose=False, plots=False)
+    assert res.metrics.num_images == 4
+    with pytest.raises(TypeError, match="needs a PyTorch model"):
+        onnx_model.train(data=str(digits))
+    with pytest.raises(ValueError, match="supported formats"):
+        m.export(format="tflite")

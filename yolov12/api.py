@@ -128,6 +128,8 @@ class YOLO:
         from yolov12.utils import increment_path
 
         data = data or self.meta.get("train_args", {}).get("data", "")
+        if self.backend != "torch" and not getattr(self.model, "dynamic", True):
+            imgsz = max(self.model.imgsz)  # static graph: square letterbox at the exported size
         data_cfg = load_data_config(resolve_data(data))
         stride = 32
         ds = build_dataset(data_cfg, split, imgsz, augment=None, rect=self.backend == "torch", batch_size=batch,
@@ -145,6 +147,8 @@ class YOLO:
         from yolov12.inference.predictor import PredictConfig, Predictor
 
         check_keys(kwargs, PredictConfig)
+        if self.backend != "torch" and "imgsz" not in kwargs and not getattr(self.model, "dynamic", True):
+            kwargs["imgsz"] = tuple(self.model.imgsz)  # a static exported graph takes one input size
         if source is None:
             raise ValueError("predict() needs a source: an image/video path, folder, glob, list, array or camera")
         cfg = PredictConfig(**kwargs)

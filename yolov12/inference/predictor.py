@@ -7,7 +7,8 @@
 Preprocessing: each image is letterboxed (resize keeping the aspect ratio, pad with grey 114) to ``imgsz``.
 When every image in a batch has the same shape (always true for ``batch=1`` and for frames of one video),
 the padding is trimmed to the smallest multiple of the stride (``auto=True``): fewer padded pixels, same boxes.
-A batch of mixed shapes is letterboxed to the full ``imgsz`` rectangle (``auto=False``) so it can be stacked.
+A batch of mixed shapes is letterboxed to the full ``imgsz`` rectangle (``auto=False``) so it can be stacked, and
+so is every image for a model with a fixed input size (an exported static graph: ``model.dynamic`` False).
 Then BGR -> RGB, HWC -> CHW, uint8 -> [0, 1] in the model's dtype and on the model's device.
 """
 
@@ -114,6 +115,7 @@ class Predictor:
         if self.cfg.half and self.dtype != torch.float16:
             LOGGER.warning(f"WARNING: half=True but the model is {self.dtype}; inputs follow the model")
         self.stride = _model_stride(model)
+        self.dynamic_shapes = bool(getattr(model, "dynamic", True))  # False: fixed-size exported graph
         self.imgsz = _imgsz_hw(self.cfg.imgsz, self.stride)
         self.save_dir: Path | None = None  # run folder, created on the first save
 
@@ -123,7 +125,8 @@ class Predictor:
         same_shape = all(im.shape == images[0].shape for im in images)
         boxed, ratio_pad = [], []
         for im in images:
-            out, ratio, pad = letterbox(im, self.imgsz, auto=same_shape, scaleup=True, stride=self.stride)
+            out, ratio, pad = letterbox(im, self.imgsz, auto=same_shape and self.dynamic_shapes, scaleup=True,
+                                        stride=self.stride)
             gain = float(ratio[0]) if isinstance(ratio, Sequence | np.ndarray) else float(ratio)
             boxed.append(out)
             ratio_pad.append((gain, (float(pad[0]), float(pad[1]))))
