@@ -1,0 +1,14 @@
+"""The main job (`yolov12 demo`), at a small size: trains, validates, predicts and writes annotated images."""
+
+import pytest
+
+from yolov12.demo import DemoConfig, run_demo
+
+
+@pytest.mark.slow
+def test_demo_runs_end_to_end(tmp_path):
+    summary = run_demo(DemoConfig(epochs=1, imgsz=128, batch=8, workers=0, project=str(tmp_path), predict_images=2))
+    assert 0.0 <= summary["mAP50-95"] <= summary["mAP50"] <= 1.0
+    assert len(list((tmp_path).glob("predict*/*.png"))) + len(list((tmp_path).glob("predict*/*.jpg"))) == 2
+    assert list((tmp_path / "train" / "weights").glob("best.safetensors"))
+    assert (tmp_path / "val" / "metrics.json").exists()
