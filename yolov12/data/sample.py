@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from yolov12.utils import LOGGER
+
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -51,6 +53,12 @@ class ScanStats:
     clipped_lines: int = 0  # label lines clipped to the image (slightly outside)
     orphan_labels: int = 0  # label files with no image
     messages: list[str] = field(default_factory=list)  # one line per problem file
+
+    def reject(self, msg: str) -> None:
+        """One unusable file: log the reason once, keep it in ``messages`` and count it as corrupt."""
+        LOGGER.warning(msg)
+        self.messages.append(msg)
+        self.corrupt += 1
 
     def summary(self) -> str:
         return (

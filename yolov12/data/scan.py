@@ -58,9 +58,7 @@ def list_image_files(sources: list[Path], stats: ScanStats | None = None) -> lis
                 p = p if p.is_absolute() else (src.parent / p)
                 if not p.is_file():
                     msg = f"{src}: listed image does not exist: {p}"
-                    LOGGER.warning(msg)
-                    stats.messages.append(msg)
-                    stats.corrupt += 1
+                    stats.reject(msg)
                     continue
                 files.append(p)
         elif src.is_file() and is_image_file(src):

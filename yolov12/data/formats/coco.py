@@ -48,9 +48,7 @@ def read_coco(
         path = images_dir / im["file_name"]
         if not path.is_file():
             msg = f"{json_path}: image {path} does not exist (skipped)"
-            LOGGER.warning(msg)
-            stats.messages.append(msg)
-            stats.corrupt += 1
+            stats.reject(msg)
             continue
         w, h = int(im["width"]), int(im["height"])
         cls, boxes, segs = [], [], []

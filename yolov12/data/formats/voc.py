@@ -52,9 +52,7 @@ def read_voc(
             root = ET.parse(xf).getroot()
         except (ET.ParseError, OSError) as e:
             msg = f"{xf}: unreadable XML ({e}) (skipped)"
-            LOGGER.warning(msg)
-            stats.messages.append(msg)
-            stats.corrupt += 1
+            stats.reject(msg)
             continue
         objs = []
         for o in root.iter("object"):
@@ -80,9 +78,7 @@ def read_voc(
         img_path = _find_image(images_dir, filename, xf.stem)
         if img_path is None:
             msg = f"{xf}: image {filename or xf.stem} not found in {images_dir} (skipped)"
-            LOGGER.warning(msg)
-            stats.messages.append(msg)
-            stats.corrupt += 1
+            stats.reject(msg)
             continue
         try:
             w, h = int(float(size.findtext("width"))), int(float(size.findtext("height")))
@@ -91,9 +87,7 @@ def read_voc(
             try:
                 h, w = imread(img_path).shape[:2]
             except ImageReadError as e:
-                LOGGER.warning(str(e))
-                stats.messages.append(str(e))
-                stats.corrupt += 1
+                stats.reject(str(e))
                 continue
         cls, boxes = [], []
         for name, (x1, y1, x2, y2) in objs:
