@@ -15,6 +15,32 @@ from yolov12.nn import A2C2f, C3k2, Concat, Conv, Detect
 STRIDES = (8, 16, 32)
 
 
+def backbone_layers(cfg: ModelConfig) -> list[nn.Module]:
+    """Rows 0-8 of the layer table (stem, C3k2 stages, the two area-attention R-ELAN stages)."""
+    c, r = cfg.channels, cfg.repeats
+    turbo = cfg.variant == "turbo"
+    mlp, pe, res = cfg.resolved_mlp_ratio, cfg.resolved_pe_kernel, cfg.resolved_residual
+
+    def attn_stage(c1: int, c2: int, stage: int) -> A2C2f:
+        return A2C2f(
+            c1, c2, r(4), attention=cfg.attention[stage], area=cfg.areas[stage], residual=res,
+            mlp_ratio=mlp, pe_kernel=pe, variant=cfg.variant, residual_init=cfg.residual_init,
+        )
+
+    c64, c128, c256, c512, c1024 = c(64), c(128), c(256), c(512), c(1024)
+    return [
+        Conv(3, c64, 3, 2),                                          # 0  P1/2
+        Conv(c64, c128, 3, 2, groups=2 if turbo else 1),             # 1  P2/4
+        C3k2(c128, c256, r(2), cfg.c3k, e=0.25),                     # 2
+        Conv(c256, c256, 3, 2, groups=4 if turbo else 1),            # 3  P3/8
+        C3k2(c256, c512, r(2), cfg.c3k, e=0.25),                     # 4
+        Conv(c512, c512, 3, 2),                                      # 5  P4/16
+        attn_stage(c512, c512, 0),                                   # 6  area attention (strips)
+        Conv(c512, c1024, 3, 2),                                     # 7  P5/32
+        attn_stage(c1024, c1024, 1),                                 # 8  global attention
+    ]
+
+
 class DetectionModel(nn.Module):
     """YOLOv12 detector. Input (B, 3, H, W) float in [0, 1], H and W multiples of 32.
 
@@ -28,26 +54,9 @@ class DetectionModel(nn.Module):
         super().__init__()
         self.cfg = cfg
         c, r = cfg.channels, cfg.repeats
-        turbo = cfg.variant == "turbo"
-        mlp, pe, res = cfg.resolved_mlp_ratio, cfg.resolved_pe_kernel, cfg.resolved_residual
-
-        def attn_stage(c1: int, c2: int, stage: int) -> A2C2f:
-            return A2C2f(
-                c1, c2, r(4), attention=cfg.attention[stage], area=cfg.areas[stage], residual=res,
-                mlp_ratio=mlp, pe_kernel=pe, variant=cfg.variant, residual_init=cfg.residual_init,
-            )
-
-        c64, c128, c256, c512, c1024 = c(64), c(128), c(256), c(512), c(1024)
+        c256, c512, c1024 = c(256), c(512), c(1024)
         self.layers = nn.ModuleList([
-            Conv(3, c64, 3, 2),                                          # 0  P1/2
-            Conv(c64, c128, 3, 2, groups=2 if turbo else 1),             # 1  P2/4
-            C3k2(c128, c256, r(2), cfg.c3k, e=0.25),                     # 2
-            Conv(c256, c256, 3, 2, groups=4 if turbo else 1),            # 3  P3/8
-            C3k2(c256, c512, r(2), cfg.c3k, e=0.25),                     # 4
-            Conv(c512, c512, 3, 2),                                      # 5  P4/16
-            attn_stage(c512, c512, 0),                                   # 6  area attention (strips)
-            Conv(c512, c1024, 3, 2),                                     # 7  P5/32
-            attn_stage(c1024, c1024, 1),                                 # 8  global attention
+            *backbone_layers(cfg),                                       # 0-8
             nn.Upsample(scale_factor=2, mode="nearest"),                 # 9
             Concat(),                                                    # 10 [9, 6]
             A2C2f(c1024 + c512, c512, r(2), attention=False),            # 11
@@ -62,9 +71,6 @@ class DetectionModel(nn.Module):
             C3k2(c512 + c1024, c1024, r(2), c3k=True),                   # 20 P5 out
             Detect(cfg.nc, (c256, c512, c1024), STRIDES, cfg.reg_max),   # 21
         ])
-        for m in self.modules():
-            if isinstance(m, nn.SiLU):
-                m.inplace = True
 
     @property
     def head(self) -> Detect:
