@@ -24,7 +24,7 @@ class Conv(nn.Module):
         self.act: nn.Module = nn.SiLU(inplace=True) if act else nn.Identity()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if _POINTWISE is not None and _fused_kernel_ok(self, x):
+        if _POINTWISE is not None and isinstance(self.bn, nn.Identity) and _fused_kernel_ok(self, self.conv, x):
             # one oneDNN call with SiLU as a post-op (same maths, no second pass over the output)
             c = self.conv
             attr = "swish" if isinstance(self.act, nn.SiLU) else "none"
@@ -45,20 +45,28 @@ from torch.utils._python_dispatch import _get_current_dispatch_mode as _current_
 _POINTWISE = getattr(getattr(torch.ops, "mkldnn", None), "_convolution_pointwise", None)
 
 
-def _fused_kernel_ok(m: Conv, x: torch.Tensor) -> bool:
+def conv2d(conv: nn.Conv2d, x: torch.Tensor) -> torch.Tensor:
+    """``conv(x)``, through the same oneDNN kernel as :class:`Conv` at float32 CPU inference."""
+    if _POINTWISE is not None and _fused_kernel_ok(conv, conv, x):
+        return _POINTWISE(x, conv.weight, conv.bias, conv.padding, conv.stride, conv.dilation, conv.groups, "none", [], "")
+    return conv(x)
+
+
+def _fused_kernel_ok(m: nn.Module, conv: nn.Conv2d, x: torch.Tensor) -> bool:
     """Whether ``m(x)`` may run as one oneDNN conv + activation kernel: a BN-folded Conv at float32 inference
     (no grad) on the CPU, not while tracing/exporting/compiling or under a dispatch mode such as a FLOP
     counter (those keep seeing the standard aten ops)."""
     return (
         not m.training
-        and isinstance(m.bn, nn.Identity)
         and x.device.type == "cpu"
         and x.dtype == torch.float32
-        and m.conv.weight.dtype == torch.float32
-        and m.conv.bias is not None
+        and conv.weight.dtype == torch.float32
+        and conv.bias is not None
+        and conv.padding_mode == "zeros"
+        and not isinstance(conv.padding, str)
         and not torch.is_grad_enabled()
         and torch.backends.mkldnn.enabled
-        and isinstance(m.act, (nn.SiLU, nn.Identity))
+        and isinstance(getattr(m, "act", None), (nn.SiLU, nn.Identity, type(None)))
         and not torch.jit.is_tracing()
         and not torch.jit.is_scripting()
         and not torch.compiler.is_compiling()

@@ -7,7 +7,7 @@ import math
 import torch
 from torch import nn
 
-from yolov12.nn.conv import Conv, DWConv
+from yolov12.nn.conv import Conv, DWConv, conv2d
 from yolov12.ops.anchors import dist2bbox, make_anchors
 
 
@@ -63,7 +63,14 @@ class Detect(nn.Module):
             cls[-1].bias.fill_(math.log(5 / self.nc / (640 / s) ** 2))
 
     def forward(self, feats: list[torch.Tensor]) -> list[torch.Tensor] | torch.Tensor:
-        raw = [torch.cat((self.cv2[i](x), self.cv3[i](x)), 1) for i, x in enumerate(feats)]
+        if self.training:
+            raw = [torch.cat((self.cv2[i](x), self.cv3[i](x)), 1) for i, x in enumerate(feats)]
+        else:  # the final 1x1 convs through the fused-inference conv kernel (plain nn.Conv2d modules)
+            raw = [
+                torch.cat((conv2d(self.cv2[i][2], self.cv2[i][1](self.cv2[i][0](x))),
+                           conv2d(self.cv3[i][2], self.cv3[i][1](self.cv3[i][0](x)))), 1)
+                for i, x in enumerate(feats)
+            ]
         return raw if self.training else self.decode(raw)
 
     def anchors(self, raw: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
