@@ -1,6 +1,5 @@
 """The command line: key=value parsing, errors with suggestions, each mode."""
 
-import json
 
 import cv2
 import numpy as np

@@ -1,6 +1,5 @@
 """Our checkpoint format, the restricted unpickler, and clear errors for bad files."""
 
-import io
 import os
 import pickle
 import zipfile

@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import csv
-import math
 import os
 import random
 import shutil
@@ -36,7 +35,7 @@ from yolov12.training.optim import build_optimizer, lr_factor, warmup_step
 from yolov12.training.plots import plot_labels, plot_results, plot_train_batch
 from yolov12.training.state import load_train_state, save_train_state, set_rng_state
 from yolov12.utils import LOGGER, atomic_write_text, increment_path
-from yolov12.weights import load_weights, transfer_weights
+from yolov12.weights import load_model, load_weights, transfer_weights
 
 RESULT_COLUMNS = ["epoch", "train/box", "train/cls", "train/dfl", "lr0", "lr1", "lr2", "precision", "recall",
                   "mAP50", "mAP50-95", "fitness", "time"]
@@ -174,189 +173,199 @@ class Trainer:
 
     # ------------------------------------------------------------------ run
     def run(self) -> TrainResult:
-        cfg, info = self.cfg, self.info
-        init_distributed(info, self.device)
+        init_distributed(self.info, self.device)
         try:
             return self._run()
         finally:
             cleanup_distributed()
 
     def _run(self) -> TrainResult:
-        cfg, info, device = self.cfg, self.info, self.device
         self._seed()
         self._setup_dirs()
-        data_cfg = load_data_config(resolve_data(cfg.data))
-        model = self._build_model(data_cfg.names)
-        scale = model.cfg.scale
-        aug = cfg.augment(scale)
-        world = info.world_size
-        batch = max(cfg.batch // world, 1)
-        train_set = build_dataset(data_cfg, "train", cfg.imgsz, augment=aug, batch_size=batch, cache=cfg.cache,
-                                  seed=cfg.seed, workers=cfg.workers)
-        train_loader = build_dataloader(train_set, batch, cfg.workers, shuffle=True, seed=cfg.seed,
-                                        rank=info.rank, world_size=world)
-        val_loader = None
-        if info.main and cfg.val:
-            val_set = build_dataset(data_cfg, "val", cfg.imgsz, augment=None, rect=True, batch_size=batch * 2,
-                                    workers=cfg.workers)
-            val_loader = build_dataloader(val_set, batch * 2, cfg.workers, shuffle=False)
-
-        if info.enabled and cfg.sync_bn and device.type == "cuda":
-            model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
-        ema = ModelEMA(model)
-        accumulate = max(round(cfg.nbs / cfg.batch), 1)
-        decay = cfg.weight_decay * cfg.batch * accumulate / cfg.nbs
-        optimizer = build_optimizer(model, cfg.optimizer, cfg.lr0, cfg.momentum, decay)
-        amp = cfg.amp and device.type == "cuda"
-        scaler = torch.amp.GradScaler("cuda", enabled=amp)
-        if self.resume_state is not None:
-            st = self.resume_state
-            ema.ema.load_state_dict(st.ema_state)
-            ema.updates = st.ema_updates
-            optimizer.load_state_dict(st.optimizer)
-            if st.scaler and amp:
-                scaler.load_state_dict(st.scaler)
-            set_rng_state(st.rng_tensors, st.rng_meta)
-        if info.enabled:
-            model = nn.parallel.DistributedDataParallel(
-                model, device_ids=[device.index] if device.type == "cuda" else None)
-        criterion = DetectionLoss(unwrap(model).nc, (8, 16, 32), LossConfig(box=cfg.box, cls=cfg.cls, dfl=cfg.dfl))
-
-        nb = len(train_loader)
-        warmup_iters = max(round(cfg.warmup_epochs * nb), 100) if cfg.warmup_epochs > 0 else -1
-        last = self.wdir / "last.safetensors"
-        best = self.wdir / "best.safetensors"
-        metrics: dict = {}
-        epochs_no_improve = 0
-        consecutive_bad = 0
-        if info.main:
-            LOGGER.info(f"training {unwrap(model).cfg.scale} ({unwrap(model).cfg.variant}) on {device}, "
-                        f"{len(train_set)} train images, {cfg.epochs} epochs, batch {cfg.batch}, imgsz {cfg.imgsz}; "
-                        f"results in {self.save_dir}")
-            if cfg.plots and self.start_epoch == 0:
-                plot_labels(train_set, data_cfg.names, self.save_dir / "labels.png")
-
+        self._setup()
+        cfg, info = self.cfg, self.info
         epoch = self.start_epoch
         for epoch in range(self.start_epoch, cfg.epochs):
             t_epoch = time.time()
-            model.train()
-            if cfg.close_mosaic and epoch >= cfg.epochs - cfg.close_mosaic and train_set.augment is not None \
-                    and train_set.augment.mosaic > 0:
-                train_set.close_mosaic()
-            # per-epoch seeding: the data order and augmentation of epoch e depend on (seed, e) only, so a
-            # resumed run sees exactly the batches the uninterrupted one would have seen
-            train_loader.generator.manual_seed(cfg.seed + 1000 * epoch + max(info.rank, 0))
-            train_set.reseed(cfg.seed + 1000 * epoch + max(info.rank, 0))
-            if hasattr(train_loader.sampler, "set_epoch"):
-                train_loader.sampler.set_epoch(epoch)
-            factor = lr_factor(epoch, cfg.epochs, cfg.lrf, cfg.cos_lr)
-            for g in optimizer.param_groups:
-                g["lr"] = g["initial_lr"] * factor
-            mean_items = torch.zeros(3)
-            pbar = enumerate(train_loader)
-            if info.main:
-                pbar = tqdm(pbar, total=nb, desc=f"epoch {epoch + 1}/{cfg.epochs}", leave=True,
-                            bar_format="{l_bar}{bar:20}{r_bar}", disable=not cfg.verbose)
-            optimizer.zero_grad(set_to_none=True)
-            last_step = -1
-            for i, batch_d in pbar:
-                ni = i + nb * epoch
-                if ni <= warmup_iters:
-                    accumulate = warmup_step(optimizer, ni, warmup_iters, factor, cfg.warmup_bias_lr, cfg.momentum,
-                                             cfg.warmup_momentum, cfg.nbs, cfg.batch)
-                imgs = batch_d["img"].to(device, non_blocking=True).float() / 255
-                targets = {k: batch_d[k].to(device) for k in ("batch_idx", "cls", "bboxes")}
-                with torch.autocast(device.type, dtype=torch.float16, enabled=amp):
-                    raw = model(imgs)
-                out = criterion(raw, targets)
-                loss = out.total * (world if info.enabled else 1)
-                if not torch.isfinite(loss):
-                    self.skipped += 1
-                    consecutive_bad += 1
-                    optimizer.zero_grad(set_to_none=True)
-                    LOGGER.warning(f"non-finite loss at epoch {epoch + 1} iteration {i}: step skipped "
-                                   f"({consecutive_bad} in a row, {self.skipped} in total)")
-                    if consecutive_bad >= cfg.max_nonfinite:
-                        raise NonFiniteLossError(
-                            f"{consecutive_bad} consecutive non-finite losses: stopping; the last good checkpoint "
-                            f"is kept at {last} (try a lower lr0, amp=False, or check the labels)")
-                    continue
-                consecutive_bad = 0
-                scaler.scale(loss).backward()
-                if ni - last_step >= accumulate:
-                    scaler.unscale_(optimizer)
-                    nn.utils.clip_grad_norm_(model.parameters(), max_norm=10.0)
-                    scaler.step(optimizer)
-                    scaler.update()
-                    optimizer.zero_grad(set_to_none=True)
-                    ema.update(model)
-                    last_step = ni
-                mean_items = (mean_items * i + out.items.cpu()) / (i + 1)
-                if info.main and cfg.verbose:
-                    mem = f"{torch.cuda.memory_reserved() / 2**30:.1f}G" if device.type == "cuda" else "cpu"
-                    pbar.set_postfix_str(f"box {mean_items[0]:.3f} cls {mean_items[1]:.3f} dfl {mean_items[2]:.3f} "
-                                         f"mem {mem} {tuple(imgs.shape[2:])}")
-                if info.main and cfg.plots and epoch == self.start_epoch and i < 2:
-                    plot_train_batch(batch_d, data_cfg.names, self.save_dir / f"train_batch{i}.jpg")
-
-            lrs = [g["lr"] for g in optimizer.param_groups]
-            stop = False
-            if info.main:
-                final_epoch = epoch + 1 == cfg.epochs
-                if val_loader is not None:
-                    vres = validate(ema.ema, val_loader, data_cfg.names, ValConfig(
-                        conf=cfg.conf, iou=cfg.iou, max_det=cfg.max_det, half=amp, plots=False, verbose=False))
-                    metrics = vres.metrics.to_dict()
-                    fitness = vres.metrics.fitness
-                else:
-                    metrics, fitness = {}, -float(mean_items.sum())
-                improved = fitness > self.best_fitness
-                if improved:
-                    self.best_fitness, epochs_no_improve = fitness, 0
-                else:
-                    epochs_no_improve += 1
-                row = [epoch + 1, *mean_items.tolist(), *lrs, metrics.get("precision", 0.0),
-                       metrics.get("recall", 0.0), metrics.get("map50", 0.0), metrics.get("map50_95", 0.0),
-                       fitness, round(time.time() - t_epoch, 2)]
-                self._append_results(row)
-                save_kw = dict(model=unwrap(model), ema_model=ema.ema, optimizer=optimizer, scaler=scaler,
-                               epoch=epoch, best_fitness=self.best_fitness, ema_updates=ema.updates,
-                               args=cfg.to_dict(), metrics=metrics)
-                save_train_state(last, **save_kw)
-                if improved:
-                    save_train_state(best, **{**save_kw, "full": False})
-                if cfg.save_period > 0 and (epoch + 1) % cfg.save_period == 0:
-                    save_train_state(self.wdir / f"epoch{epoch + 1}.safetensors", **{**save_kw, "full": False})
-                if val_loader is not None and cfg.verbose:
-                    LOGGER.info(f"epoch {epoch + 1}: P {metrics['precision']:.3f} R {metrics['recall']:.3f} "
-                                f"mAP50 {metrics['map50']:.3f} mAP50-95 {metrics['map50_95']:.3f}")
-                if cfg.patience and epochs_no_improve >= cfg.patience and not final_epoch:
-                    LOGGER.info(f"early stopping: no improvement for {cfg.patience} epochs")
-                    stop = True
-                _test_kill_hook(epoch)
+            mean_items = self._train_epoch(epoch)
+            stop = self._end_epoch(epoch, mean_items, time.time() - t_epoch) if info.main else False
             if info.enabled:
-                flag = torch.tensor([1.0 if stop else 0.0], device=device)
+                flag = torch.tensor([1.0 if stop else 0.0], device=self.device)
                 dist.broadcast(flag, 0)
                 stop = bool(flag.item())
             if stop:
                 break
+        return self._finish(epoch)
 
-        final_metrics = metrics
+    def _setup(self) -> None:
+        """Data, model, EMA, optimiser, scaler, loss; restore them when resuming."""
+        cfg, info, device = self.cfg, self.info, self.device
+        self.data_cfg = load_data_config(resolve_data(cfg.data))
+        model = self._build_model(self.data_cfg.names)
+        batch = max(cfg.batch // info.world_size, 1)
+        self.train_set = build_dataset(self.data_cfg, "train", cfg.imgsz, augment=cfg.augment(model.cfg.scale),
+                                       batch_size=batch, cache=cfg.cache, seed=cfg.seed, workers=cfg.workers)
+        self.train_loader = build_dataloader(self.train_set, batch, cfg.workers, shuffle=True, seed=cfg.seed,
+                                             rank=info.rank, world_size=info.world_size)
+        self.val_loader = None
+        if info.main and cfg.val:
+            val_set = build_dataset(self.data_cfg, "val", cfg.imgsz, augment=None, rect=True, batch_size=batch * 2,
+                                    workers=cfg.workers)
+            self.val_loader = build_dataloader(val_set, batch * 2, cfg.workers, shuffle=False)
+        if info.enabled and cfg.sync_bn and device.type == "cuda":
+            model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
+        self.ema = ModelEMA(model)
+        self.accumulate = max(round(cfg.nbs / cfg.batch), 1)
+        decay = cfg.weight_decay * cfg.batch * self.accumulate / cfg.nbs
+        self.optimizer = build_optimizer(model, cfg.optimizer, cfg.lr0, cfg.momentum, decay)
+        self.amp = cfg.amp and device.type == "cuda"
+        self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp)
+        if self.resume_state is not None:
+            st = self.resume_state
+            self.ema.ema.load_state_dict(st.ema_state)
+            self.ema.updates = st.ema_updates
+            self.optimizer.load_state_dict(st.optimizer)
+            if st.scaler and self.amp:
+                self.scaler.load_state_dict(st.scaler)
+            set_rng_state(st.rng_tensors, st.rng_meta)
+        if info.enabled:
+            model = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
+        self.model = model
+        self.criterion = DetectionLoss(unwrap(model).nc, (8, 16, 32), LossConfig(box=cfg.box, cls=cfg.cls, dfl=cfg.dfl))
+        nb = len(self.train_loader)
+        self.warmup_iters = max(round(cfg.warmup_epochs * nb), 100) if cfg.warmup_epochs > 0 else -1
+        self.last = self.wdir / "last.safetensors"
+        self.best = self.wdir / "best.safetensors"
+        self.metrics: dict = {}
+        self.epochs_no_improve = 0
+        self.consecutive_bad = 0
         if info.main:
+            c = unwrap(model).cfg
+            LOGGER.info(f"training {c.scale} ({c.variant}) on {device}, {len(self.train_set)} train images, "
+                        f"{cfg.epochs} epochs, batch {cfg.batch}, imgsz {cfg.imgsz}; results in {self.save_dir}")
+            if cfg.plots and self.start_epoch == 0:
+                plot_labels(self.train_set, self.data_cfg.names, self.save_dir / "labels.png")
+
+    def _train_epoch(self, epoch: int) -> torch.Tensor:
+        """One pass over the training data. Returns the epoch's mean loss items [box, cls, dfl]."""
+        cfg, info, device = self.cfg, self.info, self.device
+        model, optimizer, scaler, loader = self.model, self.optimizer, self.scaler, self.train_loader
+        model.train()
+        if cfg.close_mosaic and epoch >= cfg.epochs - cfg.close_mosaic and self.train_set.augment is not None \
+                and self.train_set.augment.mosaic > 0:
+            self.train_set.close_mosaic()
+        # per-epoch seeding: the data order and augmentation of epoch e depend on (seed, e) only, so a resumed run
+        # sees exactly the batches the uninterrupted one would have seen
+        loader.generator.manual_seed(cfg.seed + 1000 * epoch + max(info.rank, 0))
+        self.train_set.reseed(cfg.seed + 1000 * epoch + max(info.rank, 0))
+        if hasattr(loader.sampler, "set_epoch"):
+            loader.sampler.set_epoch(epoch)
+        factor = lr_factor(epoch, cfg.epochs, cfg.lrf, cfg.cos_lr)
+        for g in optimizer.param_groups:
+            g["lr"] = g["initial_lr"] * factor
+        nb = len(loader)
+        mean_items = torch.zeros(3)
+        pbar = enumerate(loader)
+        if info.main:
+            pbar = tqdm(pbar, total=nb, desc=f"epoch {epoch + 1}/{cfg.epochs}", leave=True,
+                        bar_format="{l_bar}{bar:20}{r_bar}", disable=not cfg.verbose)
+        optimizer.zero_grad(set_to_none=True)
+        last_step = nb * epoch - 1  # each epoch starts a fresh accumulation window (deterministic on resume)
+        for i, batch in pbar:
+            ni = i + nb * epoch
+            if ni <= self.warmup_iters:
+                self.accumulate = warmup_step(optimizer, ni, self.warmup_iters, factor, cfg.warmup_bias_lr,
+                                              cfg.momentum, cfg.warmup_momentum, cfg.nbs, cfg.batch)
+            imgs = batch["img"].to(device, non_blocking=True).float() / 255
+            targets = {k: batch[k].to(device) for k in ("batch_idx", "cls", "bboxes")}
+            with torch.autocast(device.type, dtype=torch.float16, enabled=self.amp):
+                raw = model(imgs)
+            out = self.criterion(raw, targets)
+            loss = out.total * info.world_size  # DDP averages gradients over ranks
+            if not torch.isfinite(loss):
+                self._skip_step(epoch, i)
+                continue
+            self.consecutive_bad = 0
+            scaler.scale(loss).backward()
+            if ni - last_step >= self.accumulate:
+                scaler.unscale_(optimizer)
+                nn.utils.clip_grad_norm_(model.parameters(), max_norm=10.0)
+                scaler.step(optimizer)
+                scaler.update()
+                optimizer.zero_grad(set_to_none=True)
+                self.ema.update(model)
+                last_step = ni
+            mean_items = (mean_items * i + out.items.cpu()) / (i + 1)
+            if info.main and cfg.verbose:
+                mem = f"{torch.cuda.memory_reserved() / 2**30:.1f}G" if device.type == "cuda" else "cpu"
+                pbar.set_postfix_str(f"box {mean_items[0]:.3f} cls {mean_items[1]:.3f} dfl {mean_items[2]:.3f} "
+                                     f"mem {mem} {tuple(imgs.shape[2:])}")
+            if info.main and cfg.plots and epoch == self.start_epoch and i < 2:
+                plot_train_batch(batch, self.data_cfg.names, self.save_dir / f"train_batch{i}.jpg")
+        return mean_items
+
+    def _skip_step(self, epoch: int, i: int) -> None:
+        self.skipped += 1
+        self.consecutive_bad += 1
+        self.optimizer.zero_grad(set_to_none=True)
+        LOGGER.warning(f"non-finite loss at epoch {epoch + 1} iteration {i}: step skipped "
+                       f"({self.consecutive_bad} in a row, {self.skipped} in total)")
+        if self.consecutive_bad >= self.cfg.max_nonfinite:
+            raise NonFiniteLossError(
+                f"{self.consecutive_bad} consecutive non-finite losses: stopping; the last good checkpoint is kept "
+                f"at {self.last} (try a lower lr0, amp=False, or check the labels)")
+
+    def _end_epoch(self, epoch: int, mean_items: torch.Tensor, seconds: float) -> bool:
+        """Rank 0: validate the EMA, log results.csv, save last/best/periodic checkpoints. Returns 'stop early'."""
+        cfg = self.cfg
+        if self.val_loader is not None:
+            vres = validate(self.ema.ema, self.val_loader, self.data_cfg.names, ValConfig(
+                conf=cfg.conf, iou=cfg.iou, max_det=cfg.max_det, half=self.amp, plots=False, verbose=False))
+            self.metrics, fitness = vres.metrics.to_dict(), vres.metrics.fitness
+        else:  # no validation: the lowest training loss is the best
+            self.metrics, fitness = {}, -float(mean_items.sum())
+        improved = fitness > self.best_fitness
+        if improved:
+            self.best_fitness, self.epochs_no_improve = fitness, 0
+        else:
+            self.epochs_no_improve += 1
+        m = self.metrics
+        lrs = [g["lr"] for g in self.optimizer.param_groups]
+        self._append_results([epoch + 1, *mean_items.tolist(), *lrs, m.get("precision", 0.0), m.get("recall", 0.0),
+                              m.get("map50", 0.0), m.get("map50_95", 0.0), fitness, round(seconds, 2)])
+        save_kw = dict(model=unwrap(self.model), ema_model=self.ema.ema, optimizer=self.optimizer, scaler=self.scaler,
+                       epoch=epoch, best_fitness=self.best_fitness, ema_updates=self.ema.updates,
+                       args=cfg.to_dict(), metrics=m)
+        save_train_state(self.last, **save_kw)
+        if improved:
+            save_train_state(self.best, **{**save_kw, "full": False})
+        if cfg.save_period > 0 and (epoch + 1) % cfg.save_period == 0:
+            save_train_state(self.wdir / f"epoch{epoch + 1}.safetensors", **{**save_kw, "full": False})
+        if m and cfg.verbose:
+            LOGGER.info(f"epoch {epoch + 1}: P {m['precision']:.3f} R {m['recall']:.3f} mAP50 {m['map50']:.3f} "
+                        f"mAP50-95 {m['map50_95']:.3f}")
+        _test_kill_hook(epoch)
+        if cfg.patience and self.epochs_no_improve >= cfg.patience and epoch + 1 < cfg.epochs:
+            LOGGER.info(f"early stopping: no improvement for {cfg.patience} epochs")
+            return True
+        return False
+
+    def _finish(self, epoch: int) -> TrainResult:
+        """Rank 0: plots, a final validation of the best weights with plots; the result summary."""
+        cfg, final_metrics = self.cfg, self.metrics
+        if self.info.main:
             if cfg.plots:
                 plot_results(self.save_dir / "results.csv", self.save_dir / "results.png")
-            if val_loader is not None and best.exists():
-                from yolov12.weights import load_model
-
-                best_model, _ = load_model(best)
-                vres = validate(best_model.to(device), val_loader, data_cfg.names, ValConfig(
+            if self.val_loader is not None and self.best.exists():
+                best_model, _ = load_model(self.best)
+                vres = validate(best_model.to(self.device), self.val_loader, self.data_cfg.names, ValConfig(
                     conf=cfg.conf, iou=cfg.iou, max_det=cfg.max_det, plots=cfg.plots, verbose=cfg.verbose),
                     save_dir=self.save_dir)
                 final_metrics = vres.metrics.to_dict()
             LOGGER.info(f"{epoch + 1 - self.start_epoch} epochs done; weights in {self.wdir}"
                         + (f"; {self.skipped} non-finite steps skipped" if self.skipped else ""))
-        return TrainResult(self.save_dir, best if best.exists() else None, last, epoch + 1, self.best_fitness,
-                           final_metrics, self.skipped)
+        return TrainResult(self.save_dir, self.best if self.best.exists() else None, self.last, epoch + 1,
+                           self.best_fitness, final_metrics, self.skipped)
 
     def _append_results(self, row: list) -> None:
         path = self.save_dir / "results.csv"

@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 
 from yolov12.data.sample import Sample, ScanStats
-from yolov12.utils import LOGGER
 
 
 def _polygon(segmentation, w: int, h: int) -> np.ndarray | None:

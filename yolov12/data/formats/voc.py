@@ -9,7 +9,6 @@ import numpy as np
 
 from yolov12.data.images import IMG_FORMATS, ImageReadError, imread
 from yolov12.data.sample import Sample, ScanStats
-from yolov12.utils import LOGGER
 
 
 def _find_image(images_dir: Path, filename: str | None, stem: str) -> Path | None:
