@@ -18,6 +18,7 @@ from torch import nn
 
 from yolov12.config import ModelConfig
 from yolov12.models import DetectionModel, ModelInfo, model_info
+from yolov12.models.optimize import prepare_for_inference
 from yolov12.training.config import check_keys
 from yolov12.utils import LOGGER
 from yolov12.weights import load_model, save_model
@@ -175,11 +176,10 @@ class YOLO:
             dev = torch.device("cuda", int(device))
         key = (str(dev), half)
         if self._inference_model is None or getattr(self, "_inference_key", None) != key:
-            m = copy.deepcopy(self.model).eval()
-            m.fuse()
-            m = m.to(dev)
+            m = copy.deepcopy(self.model).to(dev)
             if half and dev.type == "cuda":
                 m = m.half()
+            m = prepare_for_inference(m)  # fuse BN, eval, channels-last on CPU
             self._inference_model, self._inference_key = m, key
             LOGGER.debug(f"inference model ready on {dev}")
         return self._inference_model
