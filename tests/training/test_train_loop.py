@@ -32,6 +32,11 @@ def test_run_folder(tiny_digits, tmp_path):
     assert not any(k.startswith("train.") for k in tensors), "best holds weights only"
 
 
+def test_without_validation_best_is_lowest_loss(tiny_digits, tmp_path):
+    r = train(TrainConfig(data=str(tiny_digits), epochs=2, project=str(tmp_path), val=False, **TINY))
+    assert r.best is not None and r.best.exists() and r.best_fitness < 0
+
+
 def test_unwritable_project_is_clear(tiny_digits, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import csv
+import math
 import os
 import random
 import shutil
@@ -86,7 +87,7 @@ class Trainer:
         self.info: DistInfo = dist_info_from_env()
         self.device = select_device(cfg.device, self.info)
         self.start_epoch = 0
-        self.best_fitness = -1.0
+        self.best_fitness = -math.inf  # fitness may be negative (minus the loss when val=False)
         self.skipped = 0
         self.resume_state = None
         if cfg.resume:
