@@ -23,12 +23,12 @@ SHIPPED = ASSETS / "weights" / "yolov12n-digits.safetensors"
 @dataclass
 class DemoConfig:
     epochs: int = 2  # training epochs of the demo run
-    imgsz: int = 256  # digits canvases are 224-320 px
+    imgsz: int = 224  # the shipped digits model was trained at 224 (canvases are 224-320 px)
     batch: int = 16
     workers: int = 2
     device: str = ""
     from_scratch: bool = False  # ignore the shipped digits weights
-    lr0: float = 0.001  # AdamW learning rate of the fine-tuning run
+    lr0: float = 0.0005  # SGD learning rate of the continued run (near the end of the original schedule)
     project: str = "runs/demo"
     predict_images: int = 8
 
@@ -43,7 +43,8 @@ def run_demo(cfg: DemoConfig) -> dict:
     model = YOLO(start)
     result = model.train(
         data=str(data), epochs=cfg.epochs, imgsz=cfg.imgsz, batch=cfg.batch, workers=cfg.workers, device=cfg.device,
-        optimizer="AdamW", lr0=cfg.lr0, warmup_epochs=0.0 if not start.endswith(".yaml") else 3.0,
+        optimizer="SGD", lr0=cfg.lr0 if not start.endswith(".yaml") else 0.02,
+        warmup_epochs=0.0 if not start.endswith(".yaml") else 2.0,
         close_mosaic=min(1, cfg.epochs), project=cfg.project, name="train", cache="ram", verbose=True,
     )
     LOGGER.info(f"[3/3] validating {result.best or result.last} and predicting")
