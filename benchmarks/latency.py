@@ -29,6 +29,7 @@ from pathlib import Path
 import torch
 
 from yolov12.models import build_model, prepare_for_inference
+from yolov12.models.optimize import ShapeCachedGraphs
 
 REFERENCE = Path(os.environ.get("YOLOV12_REFERENCE_DIR", "/work/shared/reference")) / "yolo12n-reference.torchscript"
 
@@ -68,6 +69,8 @@ def main() -> None:
             cands[f"plain {s}"] = (copy.deepcopy(base).fuse(), contextlib.nullcontext)
         model = prepare_for_inference(copy.deepcopy(base), channels_last=cl)
         cands[f"ours {s}"] = (model, amp)
+        # what YOLO.predict/val run: the same, switching to a frozen graph once an input shape repeats
+        cands[f"default {s}"] = (ShapeCachedGraphs(prepare_for_inference(copy.deepcopy(base), channels_last=cl)), amp)
         if args.jit:
             t0 = time.perf_counter()
             graph = prepare_for_inference(copy.deepcopy(base), channels_last=cl, trace_size=(args.imgsz,) * 2)

@@ -18,7 +18,7 @@ from torch import nn
 
 from yolov12.config import ModelConfig
 from yolov12.models import DetectionModel, ModelInfo, model_info
-from yolov12.models.optimize import prepare_for_inference
+from yolov12.models.optimize import ShapeCachedGraphs, prepare_for_inference
 from yolov12.training.config import check_keys
 from yolov12.utils import LOGGER
 from yolov12.weights import load_model, save_model
@@ -180,6 +180,8 @@ class YOLO:
             if half and dev.type == "cuda":
                 m = m.half()
             m = prepare_for_inference(m)  # fuse BN, eval, channels-last on CPU
+            if dev.type == "cpu":
+                m = ShapeCachedGraphs(m)  # frozen graph per input shape once it repeats (streams, same sizes)
             self._inference_model, self._inference_key = m, key
             LOGGER.debug(f"inference model ready on {dev}")
         return self._inference_model

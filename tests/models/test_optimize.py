@@ -70,3 +70,31 @@ def test_attention_memory_formats_agree(cls, hw, area):
         b = attn(x.contiguous(memory_format=torch.channels_last))
     assert a.is_contiguous() and b.is_contiguous(memory_format=torch.channels_last)
     assert torch.allclose(a, b, atol=1e-5)
+
+
+def test_shape_cached_graphs_switch_after_repeats():
+    from yolov12.models.optimize import ShapeCachedGraphs
+
+    torch.manual_seed(0)
+    plain = build_model("n", nc=3).eval()
+    fast = ShapeCachedGraphs(prepare_for_inference(copy.deepcopy(plain)), after=2, max_graphs=1)
+    assert fast.stride == plain.stride and fast.cfg.nc == 3  # attributes of the wrapped model
+    a, b = (1, 3, 96, 128), (1, 3, 64, 64)
+
+    def check(shape):
+        x = torch.rand(*shape)
+        with torch.inference_mode():
+            ref, out = plain(x), fast(x)
+        assert (out - ref).abs().max() <= 1e-4 * ref.abs().max()
+
+    check(a)
+    assert not fast._graphs, "the first sight of a shape runs eagerly"
+    check(a)
+    assert list(fast._graphs) == [(a, torch.float32)], "traced once the shape repeats"
+    check(a)  # served by the graph
+    check(b)
+    check(b)
+    assert list(fast._graphs) == [(b, torch.float32)], "least recently used graph dropped at max_graphs"
+    with torch.enable_grad():
+        fast(torch.rand(*a))
+    assert list(fast._graphs) == [(b, torch.float32)], "grad mode always runs eagerly"

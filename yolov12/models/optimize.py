@@ -7,6 +7,8 @@ without copies. The maths is unchanged: outputs match the plain model to float32
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 import torch
 from torch import nn
 
@@ -37,9 +39,51 @@ def prepare_for_inference(
     if trace_size is not None:
         p = next(model.parameters())
         x = torch.zeros(1, 3, *trace_size, device=p.device, dtype=p.dtype)
-        if channels_last:
-            x = x.contiguous(memory_format=torch.channels_last)
-        with torch.no_grad():
-            graph = torch.jit.trace(model, x, check_trace=False)
-            return torch.jit.freeze(graph.eval())
+        return freeze_trace(model, x)
     return model
+
+
+def freeze_trace(model: nn.Module, example: torch.Tensor) -> torch.jit.ScriptModule:
+    """A frozen TorchScript graph of ``model`` for inputs of ``example``'s shape (same maths, standard ops)."""
+    p = next(model.parameters(), None)
+    if p is not None and p.is_contiguous(memory_format=torch.channels_last) and p.ndim == 4:
+        example = example.contiguous(memory_format=torch.channels_last)
+    with torch.no_grad():
+        graph = torch.jit.trace(model, example, check_trace=False)
+        return torch.jit.freeze(graph.eval())
+
+
+class ShapeCachedGraphs(nn.Module):
+    """Runs ``model`` eagerly, and switches to a frozen graph for an input shape once that shape has been seen
+    ``after`` times (video frames, camera streams, same-size batches): tracing costs about a second, the graph
+    is then 5-15% faster on CPU (benchmarks/latency.py). At most ``max_graphs`` shapes are kept (least recently
+    used dropped). Gradients, autocast and non-CPU devices always take the eager model.
+    """
+
+    def __init__(self, model: nn.Module, after: int = 3, max_graphs: int = 4) -> None:
+        super().__init__()
+        self.model = model
+        self.after, self.max_graphs = after, max_graphs
+        self._seen: dict[tuple, int] = {}
+        self._graphs: OrderedDict[tuple, torch.jit.ScriptModule] = OrderedDict()
+
+    def __getattr__(self, name: str):
+        try:
+            return super().__getattr__(name)
+        except AttributeError:
+            return getattr(self._modules["model"], name)  # stride, names, nc, cfg... of the wrapped model
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.device.type != "cpu" or torch.is_grad_enabled() or torch.is_autocast_enabled("cpu"):
+            return self.model(x)
+        key = (tuple(x.shape), x.dtype)
+        graph = self._graphs.get(key)
+        if graph is None:
+            self._seen[key] = self._seen.get(key, 0) + 1
+            if self._seen[key] < self.after:
+                return self.model(x)
+            graph = self._graphs[key] = freeze_trace(self.model, x)
+            while len(self._graphs) > self.max_graphs:
+                self._graphs.popitem(last=False)
+        self._graphs.move_to_end(key)
+        return graph(x)
