@@ -95,25 +95,22 @@ def random_affine(
     return img, out
 
 
-def flip_lr(img: np.ndarray, labels: Labels) -> tuple[np.ndarray, Labels]:
-    """Mirror left-right. (H, W, 3) image and pixel labels -> new arrays."""
-    w = img.shape[1]
+def flip(img: np.ndarray, labels: Labels, horizontal: bool) -> tuple[np.ndarray, Labels]:
+    """Mirror left-right (``horizontal``) or top-bottom. (H, W, 3) image and pixel labels -> new arrays."""
+    axis = 0 if horizontal else 1  # coordinate that changes: x (0) or y (1)
+    size = img.shape[1 - axis]
     boxes = labels.boxes.copy()
-    boxes[:, [0, 2]] = w - labels.boxes[:, [2, 0]]
+    boxes[:, [axis, axis + 2]] = size - labels.boxes[:, [axis + 2, axis]]
     seg = None
     if labels.segments is not None:
         seg = labels.segments.copy()
-        seg[..., 0] = w - seg[..., 0]
-    return cv2.flip(img, 1), Labels(labels.cls, boxes, seg)
+        seg[..., axis] = size - seg[..., axis]
+    return cv2.flip(img, 1 if horizontal else 0), Labels(labels.cls, boxes, seg)
+
+
+def flip_lr(img: np.ndarray, labels: Labels) -> tuple[np.ndarray, Labels]:
+    return flip(img, labels, horizontal=True)
 
 
 def flip_ud(img: np.ndarray, labels: Labels) -> tuple[np.ndarray, Labels]:
-    """Mirror top-bottom. (H, W, 3) image and pixel labels -> new arrays."""
-    h = img.shape[0]
-    boxes = labels.boxes.copy()
-    boxes[:, [1, 3]] = h - labels.boxes[:, [3, 1]]
-    seg = None
-    if labels.segments is not None:
-        seg = labels.segments.copy()
-        seg[..., 1] = h - seg[..., 1]
-    return cv2.flip(img, 0), Labels(labels.cls, boxes, seg)
+    return flip(img, labels, horizontal=False)
