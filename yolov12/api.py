@@ -136,7 +136,7 @@ class YOLO:
         ds = build_dataset(data_cfg, split, imgsz, augment=None, rect=self.backend == "torch", batch_size=batch,
                            stride=stride, workers=workers)
         loader = build_dataloader(ds, batch, workers, shuffle=False)
-        model = self._predictor_model(device, half)
+        model = self._predictor_model(device, half, graphs=False)  # rect batches vary in shape: stay eager
         save_dir = increment_path(Path(project) / name, exist_ok)
         torch.set_flush_denormal(True)
         return validate(model, loader, data_cfg.names, ValConfig(conf=conf, iou=iou, max_det=max_det, half=half,
@@ -167,8 +167,9 @@ class YOLO:
         return export_model(copy.deepcopy(self.model), ExportConfig(format=format, **kwargs))
 
     # ------------------------------------------------------------------ helpers
-    def _predictor_model(self, device: str = "", half: bool = False) -> nn.Module:
-        """The model used for inference: a fused eval copy (the trainable model stays untouched)."""
+    def _predictor_model(self, device: str = "", half: bool = False, graphs: bool = True) -> nn.Module:
+        """The model used for inference: a fused eval copy (the trainable model stays untouched); with ``graphs``
+        on CPU, a frozen graph per input shape once that shape repeats (streams, folders of same-size images)."""
         if self.backend != "torch":
             return self.model
         dev = torch.device("cuda" if device in ("", None) and torch.cuda.is_available() else (device or "cpu"))
@@ -180,11 +181,9 @@ class YOLO:
             if half and dev.type == "cuda":
                 m = m.half()
             m = prepare_for_inference(m)  # fuse BN, eval, channels-last on CPU
-            if dev.type == "cpu":
-                m = ShapeCachedGraphs(m)  # frozen graph per input shape once it repeats (streams, same sizes)
-            self._inference_model, self._inference_key = m, key
+            self._inference_model, self._inference_key = ShapeCachedGraphs(m), key
             LOGGER.debug(f"inference model ready on {dev}")
-        return self._inference_model
+        return self._inference_model if graphs and dev.type == "cpu" else self._inference_model.model
 
     def _require_torch(self, what: str) -> None:
         if self.backend != "torch":
