@@ -24,3 +24,16 @@ def test_int8_quantisation_runs_and_keeps_metadata(exported, tmp_path):
 def test_int8_needs_static_shapes(exported, tmp_path):
     with pytest.raises(ValueError, match="static"):
         quantize_int8(exported("n", imgsz=(160, 160), dynamic=True), tmp_path / "x.onnx")
+
+
+def test_int8_export_option(tmp_path):
+    from yolov12.export import ExportConfig, export_model
+    from yolov12.models import build_model
+
+    path = export_model(build_model("n", nc=3), ExportConfig(imgsz=96, int8=True, output=tmp_path / "q.onnx"))
+    assert path.exists() and not (tmp_path / "q-fp32.onnx").exists()
+    ops = {n.op_type for n in onnx.load(str(path)).graph.node}
+    assert "QuantizeLinear" in ops and read_metadata(path)["nc"] == "3"
+    assert load_onnx(path)(torch.rand(1, 3, 96, 96)).shape == (1, 7, 12 * 12 + 6 * 6 + 3 * 3)
+    with pytest.raises(ValueError, match="static shapes"):
+        ExportConfig(int8=True, dynamic=True)

@@ -31,7 +31,14 @@ def export_model(model: DetectionModel, cfg: ExportConfig | None = None) -> Path
     graph = ExportGraph(net, NMSHead(cfg.conf, cfg.iou, cfg.max_det) if cfg.nms else None).eval()
     example = torch.rand(cfg.batch, 3, *cfg.hw, device=device, dtype=dtype)
     meta = make_metadata(model, cfg)
-    if cfg.format == "onnx":
+    if cfg.format == "onnx" and cfg.int8:
+        from yolov12.export.quantize import quantize_int8
+
+        fp32 = out.with_name(out.stem + "-fp32" + out.suffix)
+        export_onnx(graph, example, cfg, meta, fp32)
+        quantize_int8(fp32, out, images=cfg.data)
+        fp32.unlink()
+    elif cfg.format == "onnx":
         export_onnx(graph, example, cfg, meta, out)
     else:
         export_torchscript(graph, example, meta, out)
