@@ -37,6 +37,13 @@ def test_without_validation_best_is_lowest_loss(tiny_digits, tmp_path):
     assert r.best is not None and r.best.exists() and r.best_fitness < 0
 
 
+def test_accumulation_steps_and_flushes_each_epoch(tiny_digits, tmp_path):
+    """8 images, batch 2 -> 4 iterations; nbs 6 -> accumulate 3: a step after iterations 3 and 4 (the flush)."""
+    r = train(TrainConfig(data=str(tiny_digits), epochs=2, project=str(tmp_path), val=False,
+                          **{**TINY, "batch": 2, "nbs": 6}))
+    assert load_train_state(r.last).ema_updates == 4
+
+
 def test_unwritable_project_is_clear(tiny_digits, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")

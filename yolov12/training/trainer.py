@@ -271,7 +271,7 @@ class Trainer:
             pbar = tqdm(pbar, total=nb, desc=f"epoch {epoch + 1}/{cfg.epochs}", leave=True,
                         bar_format="{l_bar}{bar:20}{r_bar}", disable=not cfg.verbose)
         optimizer.zero_grad(set_to_none=True)
-        last_step = nb * epoch - 1  # each epoch starts a fresh accumulation window (deterministic on resume)
+        last_step = nb * epoch - 1  # each epoch starts a fresh accumulation window (deterministic on resume)...
         for i, batch in pbar:
             ni = i + nb * epoch
             if ni <= self.warmup_iters:
@@ -288,7 +288,7 @@ class Trainer:
                 continue
             self.consecutive_bad = 0
             scaler.scale(loss).backward()
-            if ni - last_step >= self.accumulate:
+            if ni - last_step >= self.accumulate or i == nb - 1:  # ...and ends with a step: no gradient is lost
                 scaler.unscale_(optimizer)
                 nn.utils.clip_grad_norm_(model.parameters(), max_norm=10.0)
                 scaler.step(optimizer)
