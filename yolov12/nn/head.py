@@ -77,11 +77,12 @@ class Detect(nn.Module):
         """Anchor centres (2, A) in grid units and strides (1, A) for the maps' sizes (cached per size)."""
         shapes = tuple(tuple(x.shape[2:]) for x in raw)
         key = (shapes, raw[0].device, raw[0].dtype)
-        if torch.jit.is_tracing() or torch.compiler.is_compiling() or self._anchor_cache is None or self._anchor_cache[0] != key:
+        graph = torch.jit.is_tracing() or torch.compiler.is_compiling()  # anchors must be part of the graph
+        if graph or self._anchor_cache is None or self._anchor_cache[0] != key:
             points, strides = make_anchors(
                 [x.shape[2:] for x in raw], self.stride.tolist(), device=raw[0].device, dtype=raw[0].dtype
             )
-            if torch.jit.is_tracing() or torch.compiler.is_compiling():
+            if graph:
                 return points.T, strides.T
             self._anchor_cache = (key, points.T.contiguous(), strides.T.contiguous())
         return self._anchor_cache[1], self._anchor_cache[2]
