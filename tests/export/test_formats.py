@@ -28,8 +28,8 @@ def test_unsupported_format_lists_supported():
         ExportConfig(format="tflite")
     with pytest.raises(ValueError, match="multiples of 32"):
         ExportConfig(imgsz=100)
-    with pytest.raises(ValueError, match="half=True is not supported for format='onnx'"):
-        ExportConfig(half=True)
+    with pytest.raises(ValueError, match="int8=True needs"):
+        ExportConfig(half=True, int8=True)
     with pytest.raises(ValueError, match="format=.onnx. only"):
         ExportConfig(format="torchscript", nms=True)
 

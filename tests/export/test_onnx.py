@@ -114,3 +114,18 @@ def test_metadata_round_trip(tmp_path):
     backend = load_onnx(path)
     assert (backend.names, backend.nc, backend.stride, backend.imgsz) == (["cat", "dog", "bird"], 3, 32, RECT)
     assert backend(torch.rand(1, 3, *RECT)).shape == (1, 7, (24 * 32 + 12 * 16 + 6 * 8))
+
+
+def test_half_export_runs_in_float16_and_matches_float32(models, exported):
+    model = models["n"]
+    path = exported("n", imgsz=SQUARE, half=True)
+    backend = load_onnx(path)
+    assert backend.input_dtype == np.float16 and read_metadata(path)["half"] == "true"
+    x = torch.rand(1, 3, *SQUARE, generator=torch.Generator().manual_seed(3))
+    with torch.no_grad():
+        ref = model(x)
+    out = backend(x)
+    assert out.dtype == torch.float32 and torch.isfinite(out).all()
+    assert max_rel(ref, out) <= 5e-3  # float16 rounding through the whole network
+    det, num = load_onnx(exported("n", imgsz=SQUARE, half=True, nms=True, conf=0.05)).forward_raw(x)
+    assert det.dtype == np.float32 and det.shape == (1, 300, 6) and num[0] > 0

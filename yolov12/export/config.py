@@ -24,7 +24,7 @@ class ExportConfig:
     imgsz: int | tuple[int, int] = 640  # example input size, square side or (h, w); multiples of 32
     batch: int = 1  # example batch size
     dynamic: bool = False  # ONNX: batch, height and width are free axes (TorchScript traces always generalise)
-    half: bool = False  # TorchScript only: trace in float16 (meant for GPUs; a CUDA model traces on its device)
+    half: bool = False  # float16 weights and input/output (meant for GPUs; in-graph NMS still runs in float32)
     simplify: bool = False  # run onnxslim / onnxsim when importable (ORT folds constants itself at load anyway)
     opset: int | None = None  # ONNX opset; None: DEFAULT_OPSET
     nms: bool = False  # ONNX: append class-aware NMS (ONNX NonMaxSuppression op), see class docstring
@@ -46,15 +46,10 @@ class ExportConfig:
             raise ValueError(f"batch must be >= 1, got {self.batch}")
         if self.max_det < 1:
             raise ValueError(f"max_det must be >= 1, got {self.max_det}")
-        if self.half and self.format == "onnx":
-            raise ValueError(
-                "half=True is not supported for format='onnx' yet (the float16 anchor grid does not export); "
-                "export float32 (onnxruntime CPU runs float32 fastest) or use format='torchscript'"
-            )
         if self.nms and self.format != "onnx":
             raise ValueError("nms=True is supported for format='onnx' only")
-        if self.int8 and (self.format != "onnx" or self.dynamic or self.nms):
-            raise ValueError("int8=True needs format='onnx' with static shapes (dynamic=False) and nms=False")
+        if self.int8 and (self.format != "onnx" or self.dynamic or self.nms or self.half):
+            raise ValueError("int8=True needs format='onnx' with static shapes (dynamic=False), nms=False, half=False")
 
     @property
     def hw(self) -> tuple[int, int]:

@@ -18,6 +18,15 @@ class _NonMaxSuppression(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, boxes, scores, max_out: int, iou: float, conf: float):  # eager/tracing stand-in
+        state = torch._C._get_tracing_state()  # the stand-in's own ops stay out of the trace (the op is symbolic)
+        torch._C._set_tracing_state(None)
+        try:
+            return _NonMaxSuppression._reference(boxes, scores, max_out, iou, conf)
+        finally:
+            torch._C._set_tracing_state(state)
+
+    @staticmethod
+    def _reference(boxes, scores, max_out: int, iou: float, conf: float) -> torch.Tensor:
         rows = []
         for b in range(boxes.shape[0]):
             for c in range(scores.shape[1]):
@@ -48,6 +57,7 @@ class NMSHead(nn.Module):
         self.conf, self.iou, self.max_det = float(conf), float(iou), int(max_det)
 
     def forward(self, pred: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        pred = pred.float()  # ONNX NonMaxSuppression takes float32 only (a float16 graph casts here)
         B = pred.shape[0]
         xywh, scores = pred[:, :4].transpose(1, 2), pred[:, 4:]  # (B, A, 4), (B, nc, A)
         xy, half = xywh[..., :2], xywh[..., 2:] / 2

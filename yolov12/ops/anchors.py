@@ -15,13 +15,14 @@ def make_anchors(
     levels concatenated in order, and ``stride`` (A, 1) with each anchor's stride in pixels.
     """
     points, stride_list = [], []
+    f32 = torch.float32  # built in float32 and cast: a float16 arange does not export (ONNX Range)
     for (h, w), s in zip(shapes, strides):
-        sx = torch.arange(w, device=device, dtype=dtype) + offset
-        sy = torch.arange(h, device=device, dtype=dtype) + offset
+        sx = torch.arange(w, device=device, dtype=f32) + offset
+        sy = torch.arange(h, device=device, dtype=f32) + offset
         yy, xx = torch.meshgrid(sy, sx, indexing="ij")
         points.append(torch.stack((xx, yy), -1).view(-1, 2))
-        stride_list.append(torch.full((h * w, 1), float(s), device=device, dtype=dtype))
-    return torch.cat(points), torch.cat(stride_list)
+        stride_list.append(torch.full((h * w, 1), float(s), device=device, dtype=f32))
+    return torch.cat(points).to(dtype), torch.cat(stride_list).to(dtype)
 
 
 def dist2bbox(distance: torch.Tensor, points: torch.Tensor, xywh: bool = True, dim: int = -1) -> torch.Tensor:
