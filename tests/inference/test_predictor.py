@@ -7,7 +7,6 @@ model looks for red in channel 0).
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import cv2
 import numpy as np

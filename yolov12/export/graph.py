@@ -10,7 +10,7 @@ the same graph serves every input size when exported with dynamic axes.
 In the neck, each Concat (and the Upsample before it) is folded into the 1x1 conv that reads it
 (:class:`SumConv`): one conv per part, the upsampled parts convolved at their own, lower resolution. Exact
 up to float rounding; with the DFL written without a non-last-axis Softmax this takes the n graph from 0.96x
-to about 0.84x the reference graph's onnxruntime CPU time (``benchmarks/onnx_cpu.py``).
+to 0.79-0.89x (typically 0.86x) the reference graph's onnxruntime CPU time (``benchmarks/onnx_cpu.py``).
 """
 
 from __future__ import annotations

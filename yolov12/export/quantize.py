@@ -1,9 +1,10 @@
-"""EXPERIMENTAL static INT8 quantisation of an exported ONNX graph (onnxruntime.quantization, QDQ format).
+"""Static INT8 quantisation of an exported ONNX graph (onnxruntime.quantization, QDQ format).
 
-Not an ``ExportConfig`` option: the accuracy cost has not been measured on a trained model yet (the criterion
-for shipping it is an mAP drop under 1 point). Convs and attention MatMuls are quantised (weights per channel
-int8, activations uint8, MinMax calibration on real images); the head's last convs and the box/score decoding
-stay float, so outputs keep their pixel / probability scale.
+``ExportConfig(int8=True)`` / ``yolov12 export ... int8=True [data=IMAGES]``. Convs and attention MatMuls are
+quantised (weights per channel int8, activations uint8, MinMax calibration on real images); the head's last
+convs and the box/score decoding stay float, so outputs keep their pixel / probability scale. Measured with
+``benchmarks/int8_accuracy.py`` on the shipped digits model (40 real validation images, 224 px): mAP50-95
+0.5751 -> 0.5748 (-0.02 points), mAP50 -0.38 points; no faster on a CPU without VNNI (ratio 0.99).
 """
 
 from __future__ import annotations
