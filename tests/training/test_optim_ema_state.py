@@ -58,9 +58,11 @@ def test_train_state_round_trip(tmp_path):
     opt.step()
     ema = ModelEMA(m, updates=7)
     path = save_train_state(tmp_path / "last.safetensors", model=m, ema_model=ema.ema, optimizer=opt, scaler=None,
-                            epoch=4, best_fitness=0.25, ema_updates=7, args=TrainConfig(data="x").to_dict())
+                            epoch=4, best_fitness=0.25, ema_updates=7, args=TrainConfig(data="x").to_dict(),
+                            epochs_no_improve=3)
     st = load_train_state(path)
     assert st.epoch == 4 and st.best_fitness == 0.25 and st.ema_updates == 7 and st.args["data"] == "x"
+    assert st.epochs_no_improve == 3  # early stopping resumes its count
     opt2 = build_optimizer(build_model("n", nc=2), "AdamW", 0.001, 0.9, 5e-4)
     opt2.load_state_dict(st.optimizer)
     s1, s2 = opt.state_dict(), opt2.state_dict()

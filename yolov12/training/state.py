@@ -85,16 +85,18 @@ class TrainState:
     rng_tensors: dict[str, torch.Tensor] = field(default_factory=dict)
     rng_meta: dict = field(default_factory=dict)
     meta: dict = field(default_factory=dict)
+    epochs_no_improve: int = 0  # early-stopping counter at the checkpoint (0 for older checkpoints)
 
 
 def save_train_state(
     path: Path, *, model, ema_model, optimizer, scaler, epoch: int, best_fitness: float, ema_updates: int,
-    args: dict, metrics: dict | None = None, full: bool = True,
+    args: dict, metrics: dict | None = None, full: bool = True, epochs_no_improve: int = 0,
 ) -> Path:
     """Atomically write a training checkpoint (``full=False``: EMA weights and metadata only)."""
     tensors = dict(ema_model.state_dict())
     meta: dict[str, Any] = {"epoch": epoch, "best_fitness": best_fitness, "ema_updates": ema_updates,
-                            "train_args": args, "metrics": metrics or {}}
+                            "train_args": args, "metrics": metrics or {},
+                            "epochs_no_improve": epochs_no_improve}
     if full:
         tensors.update({f"train.model.{k}": v for k, v in model.state_dict().items()})
         opt_t, opt_m = _flatten_optimizer(optimizer)
@@ -122,4 +124,5 @@ def load_train_state(path: str | Path) -> TrainState:
         rng_tensors={k: v for k, v in tensors.items() if k.startswith("train.rng.")},
         rng_meta=meta.get("rng", {}),
         meta=meta,
+        epochs_no_improve=int(meta.get("epochs_no_improve", 0)),
     )

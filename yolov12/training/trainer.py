@@ -238,7 +238,8 @@ class Trainer:
         self.last = self.wdir / "last.safetensors"
         self.best = self.wdir / "best.safetensors"
         self.metrics: dict = {}
-        self.epochs_no_improve = 0
+        # epochs without a better fitness (early stopping): carried across a resume
+        self.epochs_no_improve = self.resume_state.epochs_no_improve if self.resume_state is not None else 0
         self.consecutive_bad = 0
         if info.main:
             c = unwrap(model).cfg
@@ -336,6 +337,7 @@ class Trainer:
                               m.get("map50", 0.0), m.get("map50_95", 0.0), fitness, round(seconds, 2)])
         save_kw = dict(model=unwrap(self.model), ema_model=self.ema.ema, optimizer=self.optimizer, scaler=self.scaler,
                        epoch=epoch, best_fitness=self.best_fitness, ema_updates=self.ema.updates,
+                       epochs_no_improve=self.epochs_no_improve,
                        args=cfg.to_dict(), metrics=m)
         save_train_state(self.last, **save_kw)
         if improved:
