@@ -24,6 +24,8 @@ from yolov12.models.detection import DetectionModel
 from yolov12.nn.attention import AAttn, AAttnTurbo
 from yolov12.nn.blocks import C3k2
 from yolov12.nn.conv import Conv
+from yolov12.nn.head import Detect
+from yolov12.ops.anchors import dist2bbox
 
 
 def _rows(conv: Conv, rows: torch.Tensor) -> nn.Sequential:
@@ -166,6 +168,24 @@ class ExportC3k2(nn.Module):
         return self.cv2(torch.cat(y, 1))
 
 
+class ExportDetect(nn.Module):
+    """:class:`Detect` in eval mode with the box and class maps kept apart until the output: one Concat per
+    kind over the levels instead of one per level, one over the levels and a Split (about 1 ms of the n graph)."""
+
+    def __init__(self, src: Detect) -> None:
+        super().__init__()
+        self.src = src
+
+    def forward(self, feats: list[torch.Tensor]) -> torch.Tensor:
+        d, b = self.src, feats[0].shape[0]
+        box_maps = [d.cv2[i](x) for i, x in enumerate(feats)]
+        box = torch.cat([t.view(b, 4 * d.reg_max, -1) for t in box_maps], 2)
+        cls = torch.cat([d.cv3[i](x).view(b, d.nc, -1) for i, x in enumerate(feats)], 2)
+        points, strides = d.anchors(box_maps)
+        boxes = dist2bbox(d.dfl(box), points.unsqueeze(0), xywh=True, dim=1) * strides
+        return torch.cat((boxes, cls.sigmoid()), 1)
+
+
 def _join_neck(m: DetectionModel) -> None:
     """Rows 9-20: every Concat (and the Upsample before it) folded into the 1x1 conv that reads it."""
     L = m.layers
@@ -195,6 +215,7 @@ def export_form(model: DetectionModel) -> DetectionModel:
     m = copy.deepcopy(model).eval().fuse()
     if JOIN_NECK:
         _join_neck(m)
+    m.layers[21] = ExportDetect(m.layers[21])
     for parent in list(m.modules()):
         for name, child in parent.named_children():
             if isinstance(child, AAttn | AAttnTurbo):
