@@ -119,3 +119,5 @@ def test_embedded_datasets(tmp_path):
     trees = load_data_config(embedded_dataset("trees", root=tmp_path / "trees"))
     tds = build_dataset(trees, "train", imgsz=64, label_cache=False)
     assert trees.names == ["Tree"] and sum(len(s) for s in tds.samples) > 50
+    vds = build_dataset(trees, "val", imgsz=64, label_cache=False)
+    assert all(len(s) > 0 for s in vds.samples)  # every shipped val tile has crowns (SOAP_061's 'Alive'/'Dead')

@@ -154,9 +154,10 @@ def build_trees_dataset(
     jpeg_quality: int = 90, max_tiles: int | None = None,
 ) -> Path:
     """DeepForest NEON tiles (``deepforest/data``: PNG + VOC XML, one class 'Tree') -> YOLO dataset of tile x
-    tile JPEG crops. Images whose stem is in ``val_images`` go to val, the rest to train."""
+    tile JPEG crops. Images whose stem is in ``val_images`` go to val, the rest to train. Every box is a tree crown
+    whatever its object name ('Tree'; SOAP_061, the val image, says 'Alive' / 'Dead'), so all map to class 0."""
     data_dir, out_dir = Path(data_dir), Path(out_dir)
-    samples, names = read_voc(sorted(data_dir.glob("*.xml")), data_dir, names=["Tree"])
+    samples, _ = read_voc(sorted(data_dir.glob("*.xml")), data_dir)
     counts = {"train": 0, "val": 0}
     for s in samples:
         split = "val" if Path(s.im_file).stem in val_images else "train"
@@ -168,7 +169,7 @@ def build_trees_dataset(
                 break
             name = f"{Path(s.im_file).stem}_{k:03d}"
             cv2.imwrite(str(idir / f"{name}.jpg"), crop, [cv2.IMWRITE_JPEG_QUALITY, jpeg_quality])
-            atomic_write_text(ldir / f"{name}.txt", format_label_lines(cls, boxes))
+            atomic_write_text(ldir / f"{name}.txt", format_label_lines(np.zeros_like(cls), boxes))
             counts[split] += 1
     LOGGER.info(f"trees dataset: {counts['train']} train + {counts['val']} val tiles in {out_dir}")
     return write_data_yaml(out_dir, ["Tree"], ["train", "val"])

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from pathlib import Path
 
@@ -26,6 +27,14 @@ def load_digit_crops() -> tuple[np.ndarray, np.ndarray]:
         return z["digits"], z["labels"].astype(np.int64)
 
 
+def _labels_digest(folder: Path) -> str:
+    """Short digest of a shipped dataset's label files: a cached copy is rebuilt when the shipped labels change."""
+    h = hashlib.sha256()
+    for f in sorted(folder.rglob("*.txt")):
+        h.update(f.relative_to(folder).as_posix().encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()[:8]
+
+
 def embedded_dataset(
     name: str = "digits", root: str | Path | None = None, n_train: int = 160, n_val: int = 40, seed: int = 0
 ) -> Path:
@@ -37,7 +46,7 @@ def embedded_dataset(
     """
     if name not in EMBEDDED:
         raise ValueError(f"unknown embedded dataset {name!r}; available: {', '.join(EMBEDDED)}")
-    tag = f"{name}-{n_train}-{n_val}-{seed}" if name == "digits" else name
+    tag = f"{name}-{n_train}-{n_val}-{seed}" if name == "digits" else f"{name}-{_labels_digest(ASSETS / name)}"
     root = Path(root) if root is not None else CACHE_ROOT / "embedded" / tag
     yaml_path = root / "data.yaml"
     if yaml_path.is_file():

