@@ -160,7 +160,6 @@ class ExportC3k2(nn.Module):
             self.a, self.b = (SumConv(src.cv1, widths, [1] * len(widths), r) for r in halves)
         self.m, self.cv2 = src.m, src.cv2
 
-
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         y = [self.a(x), self.b(x)]
         for m in self.m:
