@@ -73,3 +73,23 @@ def test_export_and_run_onnx(tmp_path, digits):
         onnx_model.train(data=str(digits))
     with pytest.raises(ValueError, match="supported formats"):
         m.export(format="tflite")
+
+
+def test_val_checks_arguments_before_reading_data(digits, tmp_path):
+    m = YOLO("yolov12n.yaml", nc=3)
+    with pytest.raises(ValueError, match="the model has 3 classes but .*data.yaml has 10"):
+        m.val(data=str(digits), imgsz=64, workers=0, project=str(tmp_path))
+    for kwargs, match in [({"imgsz": "64"}, "imgsz must be an integer >= 32"), ({"batch": 0}, "batch must be"),
+                          ({"workers": -1}, "workers must be"), ({"conf": 1.5}, "conf must be a number between"),
+                          ({"device": "banana"}, "device='banana' is not a valid device")]:
+        with pytest.raises(ValueError, match=match):
+            m.val(data="/nonexistent.yaml", **kwargs)
+
+
+def test_device_strings_are_checked():
+    m = YOLO("yolov12n.yaml", nc=2)
+    with pytest.raises(ValueError, match="device='banana' is not a valid device"):
+        m.to("banana")
+    with pytest.raises(ValueError, match="device='0,x' is not a valid device"):
+        m.predict(np.zeros((32, 32, 3), np.uint8), device="0,x")
+    assert m.to("cpu").device.type == "cpu"

@@ -56,3 +56,23 @@ def test_predict_folder(tmp_path, reference_dir, capsys):
 def test_missing_model_is_clear(capsys):
     assert main(["val", "model=/nonexistent/x.safetensors", "data=digits"]) == 2
     assert "not found" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["info", "model=yolov12n.yaml", "imgsz=abc"], "imgsz must be a positive multiple of 32"),
+    (["info", "model=yolov12n.yaml", "imgsz=-5"], "imgsz must be a positive multiple of 32"),
+    (["convert", "model=yolov12n.yaml", "out=."], "is a folder"),
+    (["data", "fetch", "name=digits", "seed=abc"], "seed must be an integer, got 'abc'"),
+    (["train", "data=digits", "epochs=abc", "device=0,1"], "epochs must be an integer, got 'abc'"),
+    (["train", "data=digits", "device=0,1"], "device='0,1' requested but CUDA is not available"),
+])
+def test_bad_arguments_are_one_line_errors(argv, message, capsys, monkeypatch):
+    import torch
+
+    import yolov12.training.distributed as distributed
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(distributed, "launch_torchrun", lambda *a: pytest.fail("torchrun must not be started"))
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1, err

@@ -12,3 +12,14 @@ def test_demo_runs_end_to_end(tmp_path):
     assert len(list((tmp_path).glob("predict*/*.png"))) + len(list((tmp_path).glob("predict*/*.jpg"))) == 2
     assert list((tmp_path / "train" / "weights").glob("best.safetensors"))
     assert (tmp_path / "val" / "metrics.json").exists()
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"predict_images": "abc"}, "predict_images must be an integer"),
+    ({"predict_images": -1}, "predict_images must be an integer >= 0"),
+    ({"epochs": "abc"}, "epochs must be an integer"),
+    ({"imgsz": 100}, "imgsz must be a positive multiple of 32"),
+])
+def test_bad_arguments_fail_before_any_work(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        DemoConfig(**kwargs)

@@ -20,7 +20,9 @@ from yolov12.config import ModelConfig
 from yolov12.models import DetectionModel, ModelInfo, model_info
 from yolov12.models.optimize import ShapeCachedGraphs, prepare_for_inference
 from yolov12.training.config import check_keys
+from yolov12.training.distributed import DistInfo, select_device
 from yolov12.utils import LOGGER
+from yolov12.utils.checks import check_int
 from yolov12.weights import load_model, save_model
 
 
@@ -77,7 +79,7 @@ class YOLO:
         return p.device if p is not None else torch.device("cpu")
 
     def to(self, device: str | torch.device) -> "YOLO":
-        self.model.to(device)
+        self.model.to(select_device(device, DistInfo()))
         self._inference_model = None
         return self
 
@@ -128,19 +130,26 @@ class YOLO:
         from yolov12.training.trainer import resolve_data
         from yolov12.utils import increment_path
 
+        cfg = ValConfig(conf=conf, iou=iou, max_det=max_det, half=half, save_json=save_json, plots=plots,
+                        verbose=verbose)
+        check_int("imgsz", imgsz, 32)
+        check_int("batch", batch, 1)
+        check_int("workers", workers, 0)
+        model = self._predictor_model(device, half, graphs=False)  # rect batches vary in shape: stay eager
         data = data or self.meta.get("train_args", {}).get("data", "")
         if self.backend != "torch" and not getattr(self.model, "dynamic", True):
             imgsz = max(self.model.imgsz)  # static graph: square letterbox at the exported size
         data_cfg = load_data_config(resolve_data(data))
+        if self.names and len(self.names) != data_cfg.nc:
+            raise ValueError(f"the model has {len(self.names)} classes but {data_cfg.yaml_file or data} has "
+                             f"{data_cfg.nc}; validate on a dataset with the classes the model was trained for")
         stride = 32
         ds = build_dataset(data_cfg, split, imgsz, augment=None, rect=self.backend == "torch", batch_size=batch,
                            stride=stride, workers=workers)
         loader = build_dataloader(ds, batch, workers, shuffle=False)
-        model = self._predictor_model(device, half, graphs=False)  # rect batches vary in shape: stay eager
-        save_dir = increment_path(Path(project) / name, exist_ok)
+        save_dir = increment_path(Path(str(project)) / str(name), exist_ok)  # the CLI reads name=2 as an int
         torch.set_flush_denormal(True)
-        return validate(model, loader, data_cfg.names, ValConfig(conf=conf, iou=iou, max_det=max_det, half=half,
-                        save_json=save_json, plots=plots, verbose=verbose), save_dir=save_dir)
+        return validate(model, loader, data_cfg.names, cfg, save_dir=save_dir)
 
     def predict(self, source: Any = None, **kwargs: Any):
         """Detect objects in images, folders, globs, videos, cameras, arrays. -> list[Results] (or an iterator
@@ -172,9 +181,7 @@ class YOLO:
         on CPU, a frozen graph per input shape once that shape repeats (streams, folders of same-size images)."""
         if self.backend != "torch":
             return self.model
-        dev = torch.device("cuda" if device in ("", None) and torch.cuda.is_available() else (device or "cpu"))
-        if dev.type == "cuda" and str(device).isdigit():
-            dev = torch.device("cuda", int(device))
+        dev = select_device("" if device is None else device, DistInfo())  # '', 'cpu', 0, 'cuda:1', torch.device
         key = (str(dev), half)
         if self._inference_model is None or getattr(self, "_inference_key", None) != key:
             m = copy.deepcopy(self.model).to(dev)

@@ -94,17 +94,19 @@ def _str_device(args: dict) -> None:
 # ------------------------------------------------------------------ modes
 def cmd_train(args: dict) -> int:
     from yolov12.training import TrainConfig, train
-    from yolov12.training.distributed import dist_info_from_env, launch_torchrun
+    from yolov12.training.distributed import DistInfo, dist_info_from_env, launch_torchrun, select_device
 
     check_known(args, [f.name for f in dataclasses.fields(TrainConfig)], "train")
     _str_device(args)
     if "resume" in args and isinstance(args["resume"], str) and "model" not in args:
         args["model"] = args["resume"]
+    cfg = TrainConfig(**args)  # bad arguments are an error here, before any process is started
     devices = [d for d in str(args.get("device", "")).split(",") if d.strip().isdigit()]
     if len(devices) > 1 and dist_info_from_env().world_size == 1:
+        select_device(cfg.device, DistInfo())  # every index must exist
         argv = [f"{k}={v}" for k, v in args.items() if k != "device"]
         return launch_torchrun(["train", *argv], len(devices))
-    result = train(TrainConfig(**args))
+    result = train(cfg)
     print(f"results: {result.save_dir}  best: {result.best}  last: {result.last}")
     if result.metrics:
         print(json.dumps({k: round(v, 4) for k, v in result.metrics.items()}, indent=None))
@@ -143,7 +145,7 @@ def cmd_predict(args: dict) -> int:
         n += 1
         print(f"{r.path}: {r.verbose()} ({sum(r.speed.values()):.1f} ms)")
     if args.get("save") or args.get("save_txt") or args.get("save_crop"):
-        save_dir = Path(args.get("project", "runs/predict"))
+        save_dir = Path(str(args.get("project", "runs/predict")))
     print(f"{n} image(s) processed" + (f"; results under {save_dir}" if save_dir else ""))
     return 0
 
@@ -165,7 +167,7 @@ def cmd_info(args: dict) -> int:
     specs = [args["model"]] if "model" in args else [f"yolov12{s}.yaml" for s in "nsmlx"]
     for spec in specs:
         m = YOLO(str(spec), variant=args.get("variant"))
-        m.info(imgsz=int(args.get("imgsz", 640)))
+        m.info(imgsz=args.get("imgsz", 640))
     return 0
 
 
@@ -177,6 +179,9 @@ def cmd_convert(args: dict) -> int:
     out = Path(args.get("out") or src.with_suffix(".safetensors"))
     if out.resolve() == src.resolve():
         raise CLIError(f"out= must differ from the source file {src}")
+    if out.is_dir():
+        raise CLIError(f"out= must be a file path such as {out / src.with_suffix('.safetensors').name}; "
+                       f"{out} is a folder")
     model = YOLO(src)
     model.save(out, meta={**model.meta, "converted_from": src.name})
     c = model.cfg
@@ -187,9 +192,12 @@ def cmd_convert(args: dict) -> int:
 def cmd_data(args: dict, sub: str | None) -> int:
     if sub == "fetch":
         from yolov12.data.fetch import fetch
+        from yolov12.utils.checks import check_int
 
         check_known(args, ["name", "dest", "seed"], "data fetch")
-        path = fetch(_require(args, "name", "data fetch"), args.get("dest"), seed=int(args.get("seed", 0)))
+        seed = check_int("seed", args.get("seed", 0))
+        dest = None if args.get("dest") is None else str(args["dest"])
+        path = fetch(str(_require(args, "name", "data fetch")), dest, seed=seed)
         print(f"dataset ready: {path}")
         return 0
     if sub == "convert":
@@ -197,7 +205,7 @@ def cmd_data(args: dict, sub: str | None) -> int:
 
         check_known(args, ["format", "src", "images", "out", "split"], "data convert")
         fmt = str(_require(args, "format", "data convert")).lower()
-        src, images, out = (_require(args, k, "data convert") for k in ("src", "images", "out"))
+        src, images, out = (str(_require(args, k, "data convert")) for k in ("src", "images", "out"))
         split = args.get("split", "train")
         if fmt == "coco":
             path = coco_to_yolo(src, images, out, split=split)

@@ -14,7 +14,9 @@ from pathlib import Path
 
 from yolov12.api import YOLO
 from yolov12.data.embedded import embedded_dataset
+from yolov12.training import TrainConfig
 from yolov12.utils import LOGGER
+from yolov12.utils.checks import check_field_types, check_int
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 SHIPPED = ASSETS / "weights" / "yolov12n-digits.safetensors"
@@ -31,6 +33,13 @@ class DemoConfig:
     lr0: float = 0.0005  # SGD learning rate of the continued run (near the end of the original schedule)
     project: str = "runs/demo"
     predict_images: int = 8
+
+    def __post_init__(self) -> None:
+        self.device = "" if self.device is None else str(self.device)  # None: auto; a torch.device or an index
+        check_field_types(self)
+        check_int("predict_images", self.predict_images, 0)
+        # the training arguments get the checks of `yolov12 train` now, before the dataset is built
+        TrainConfig(epochs=self.epochs, imgsz=self.imgsz, batch=self.batch, workers=self.workers, lr0=self.lr0)
 
 
 def run_demo(cfg: DemoConfig) -> dict:

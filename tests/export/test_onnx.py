@@ -129,3 +129,16 @@ def test_half_export_runs_in_float16_and_matches_float32(models, exported):
     assert max_rel(ref, out) <= 5e-3  # float16 rounding through the whole network
     det, num = load_onnx(exported("n", imgsz=SQUARE, half=True, nms=True, conf=0.05)).forward_raw(x)
     assert det.dtype == np.float32 and det.shape == (1, 300, 6) and num[0] > 0
+
+
+def test_opset_this_torch_cannot_write_is_a_clear_error(tmp_path):
+    from yolov12.export.onnx import export_onnx
+
+    class Double(torch.nn.Module):
+        nms = None
+
+        def forward(self, x):
+            return x * 2
+
+    with pytest.raises(ValueError, match="opset=99 cannot be exported by torch .*leave opset unset for 17"):
+        export_onnx(Double(), torch.zeros(1, 3, 32, 32), ExportConfig(opset=99), {}, tmp_path / "m.onnx")

@@ -1,11 +1,15 @@
 """Experimental INT8: runs, keeps metadata and the output layout (accuracy needs a trained model)."""
 
+import logging
+
+import cv2
+import numpy as np
 import onnx
 import pytest
 import torch
 
 from yolov12.export import load_onnx, read_metadata
-from yolov12.export.quantize import quantize_int8
+from yolov12.export.quantize import calibration_images, quantize_int8
 
 
 def test_int8_quantisation_runs_and_keeps_metadata(exported, tmp_path):
@@ -37,3 +41,18 @@ def test_int8_export_option(tmp_path):
     assert load_onnx(path)(torch.rand(1, 3, 96, 96)).shape == (1, 7, 12 * 12 + 6 * 6 + 3 * 3)
     with pytest.raises(ValueError, match="static shapes"):
         ExportConfig(int8=True, dynamic=True)
+
+
+def test_unreadable_calibration_images_are_skipped(tmp_path, caplog):
+    (tmp_path / "broken.jpg").write_bytes(b"\xff\xd8\xffjunk")
+    (tmp_path / "empty.png").write_bytes(b"")
+    with pytest.raises(FileNotFoundError, match="no \\(readable\\) calibration images found under"):
+        calibration_images(tmp_path)
+    cv2.imwrite(str(tmp_path / "ok.png"), np.zeros((8, 8, 3), np.uint8))
+    logger = logging.getLogger("yolov12")
+    logger.addHandler(caplog.handler)
+    try:
+        assert calibration_images(tmp_path) == [tmp_path / "ok.png"]
+    finally:
+        logger.removeHandler(caplog.handler)
+    assert "broken.jpg" in caplog.text

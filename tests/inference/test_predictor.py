@@ -187,3 +187,33 @@ def test_with_the_real_model_untrained():
     assert (xyxy[:, [1, 3]] >= 0).all() and (xyxy[:, [1, 3]] <= 50).all()
     assert set(res.boxes.cls.tolist()) <= {0.0, 1.0, 2.0}
     assert not model.training
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"imgsz": 0}, "imgsz must be a positive integer or a \\[height, width\\] pair"),
+    ({"imgsz": -64}, "imgsz must be a positive integer"),
+    ({"imgsz": "64"}, "imgsz must be a positive integer"),
+    ({"imgsz": [64]}, "imgsz must be a positive integer"),
+    ({"conf": 1.5}, "conf must be a number between 0 and 1, got 1.5"),
+    ({"conf": None}, "conf must be a number"),
+    ({"iou": -1}, "iou must be a number between 0 and 1"),
+    ({"max_det": 0}, "max_det must be an integer >= 1"),
+    ({"batch": 2.5}, "batch must be an integer"),
+    ({"classes": "a"}, "classes must be None or a list of class indices"),
+    ({"classes": [-1]}, "classes must be None or a list of class indices"),
+    ({"line_width": -3}, "line_width must be an integer >= 1"),
+])
+def test_bad_settings_name_the_setting(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        PredictConfig(**kwargs)
+
+
+def test_settings_that_need_the_model():
+    with pytest.raises(ValueError, match="classes=\\[5\\] names a class the model does not have; .* 0..2"):
+        Predictor(RedBoxModel(), NAMES, PredictConfig(classes=[5]))
+    assert PredictConfig(name=123).name == "123"  # the command line reads name=123 as an int
+    assert PredictConfig(imgsz=[64, 96], classes=1).imgsz == [64, 96]
+
+
+def test_device_may_be_none_or_a_torch_device():
+    assert PredictConfig(device=None).device == "" and PredictConfig(device=torch.device("cpu")).device == "cpu"

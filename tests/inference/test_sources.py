@@ -250,3 +250,9 @@ def test_generator_is_consumed_lazily_and_tensors_are_rejected():
         iter_source(torch.zeros(3, 4, 4))
     with pytest.raises(TypeError, match="unsupported source"):
         iter_source(b"0")
+
+
+@pytest.mark.parametrize("url", ["http://example.com/a.jpg", "https://example.com/v.mp4", "rtsp://cam/stream"])
+def test_url_is_refused_without_download(url):
+    with pytest.raises(ValueError, match="URLs and streams are not read \\(nothing is downloaded\\)"):
+        iter_source(url)

@@ -49,10 +49,16 @@ class DataConfig:
 
 def _parse_names(raw: dict[str, Any], where: str) -> list[str]:
     names = raw.get("names")
+    nc = raw.get("nc")
+    if nc is not None:
+        n = int(s) if (s := str(nc).strip()).isdigit() else 0  # 10 or "10"; not 2.5, -1, True
+        if n < 1:
+            raise DataConfigError(f"{where}: 'nc' must be a positive integer (the number of classes), got {nc!r}")
+        nc = n
     if names is None:
-        if "nc" not in raw:
+        if nc is None:
             raise DataConfigError(f"{where}: needs 'names' (list or {{index: name}}) or 'nc'")
-        return [str(i) for i in range(int(raw["nc"]))]
+        return [str(i) for i in range(nc)]
     if isinstance(names, dict):
         try:
             keys = sorted(int(k) for k in names)
@@ -60,12 +66,15 @@ def _parse_names(raw: dict[str, Any], where: str) -> list[str]:
             raise DataConfigError(f"{where}: 'names' keys must be integer class ids") from e
         if keys != list(range(len(keys))):
             raise DataConfigError(f"{where}: 'names' ids must be 0..{len(keys) - 1} without gaps, got {keys}")
-        names = [str(names[k] if k in names else names[str(k)]) for k in keys]
-    elif isinstance(names, (list, tuple)):
+        names = [names[k] if k in names else names[str(k)] for k in keys]
+    if isinstance(names, (list, tuple)):
+        bad = [n for n in names if n is None or isinstance(n, (list, tuple, dict))]
+        if bad:
+            raise DataConfigError(f"{where}: each class name must be a string, got {bad[0]!r}")
         names = [str(n) for n in names]
     else:
         raise DataConfigError(f"{where}: 'names' must be a list or a mapping, got {type(names).__name__}")
-    if "nc" in raw and int(raw["nc"]) != len(names):
+    if nc is not None and nc != len(names):
         raise DataConfigError(f"{where}: nc={raw['nc']} but {len(names)} names")
     if not names:
         raise DataConfigError(f"{where}: no class names")
@@ -78,6 +87,8 @@ def _resolve_sources(value: Any, root: Path, where: str, split: str) -> list[Pat
     items = value if isinstance(value, (list, tuple)) else [value]
     out = []
     for item in items:
+        if item is None or isinstance(item, (list, tuple, dict)):
+            raise DataConfigError(f"{where}: {split} must be a path or a list of paths, got {value!r}")
         p = Path(str(item)).expanduser()
         p = p if p.is_absolute() else root / p
         if not p.exists():
@@ -100,12 +111,16 @@ def load_data_config(source: str | Path | dict[str, Any] | DataConfig) -> DataCo
         raw, base, where = dict(source), Path.cwd(), "data config"
     else:
         yaml_file = Path(source).expanduser().resolve()
+        if yaml_file.is_dir():
+            raise DataConfigError(f"data= must be a data.yaml file, not a folder: {yaml_file}")
         if not yaml_file.is_file():
             raise DataConfigError(f"data config file does not exist: {yaml_file}")
         try:
             raw = yaml.safe_load(yaml_file.read_text(encoding="utf-8"))
-        except yaml.YAMLError as e:
-            raise DataConfigError(f"{yaml_file}: not valid YAML: {e}") from e
+        except (yaml.YAMLError, UnicodeDecodeError) as e:
+            mark = getattr(e, "problem_mark", None)
+            at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+            raise DataConfigError(f"{yaml_file}: not valid YAML{at}: {getattr(e, 'problem', None) or e}") from e
         if not isinstance(raw, dict):
             raise DataConfigError(f"{yaml_file}: expected a mapping at top level")
         base, where = yaml_file.parent, str(yaml_file)

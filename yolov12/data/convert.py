@@ -21,6 +21,8 @@ def write_yolo_dataset(
     ``out_dir/data.yaml`` (other splits already there are kept). Images are copied (or hard-linked/symlinked
     with ``link``). Returns the data.yaml path.
     """
+    if not samples:
+        raise ValueError("no image could be converted (the reasons are logged above); nothing written")
     out_dir = Path(out_dir)
     img_dir, lbl_dir = out_dir / "images" / split, out_dir / "labels" / split
     img_dir.mkdir(parents=True, exist_ok=True)
@@ -61,6 +63,7 @@ def coco_to_yolo(
     Category ids map to 0..nc-1 in id order; crowd annotations are skipped; polygons become segment lines when
     every object of an image has one and ``use_segments``.
     """
+    _check_inputs(json_path, images_dir)
     samples, names = read_coco(json_path, images_dir, use_segments=use_segments)
     return write_yolo_dataset(samples, names, out_dir, split, link)
 
@@ -73,5 +76,15 @@ def voc_to_yolo(
 
     ``names`` fixes the class order (default: sorted object names found).
     """
+    _check_inputs(xml_dir, images_dir)
+    if Path(xml_dir).is_dir() and not any(Path(xml_dir).glob("*.xml")):
+        raise FileNotFoundError(f"no *.xml annotation files in {xml_dir}")
     samples, names = read_voc(xml_dir, images_dir, names=names, skip_difficult=skip_difficult)
     return write_yolo_dataset(samples, names, out_dir, split, link)
+
+
+def _check_inputs(src: str | Path, images_dir: str | Path) -> None:
+    if not Path(src).exists():
+        raise FileNotFoundError(f"annotations not found: {src}")
+    if not Path(images_dir).is_dir():
+        raise FileNotFoundError(f"images folder not found: {images_dir}")

@@ -21,6 +21,7 @@ from yolov12.evaluation.metrics import DetectionEvaluator, DetectionMetrics
 from yolov12.ops.boxes import scale_boxes, xywh2xyxy
 from yolov12.ops.nms import non_max_suppression
 from yolov12.utils import LOGGER, atomic_write_text
+from yolov12.utils.checks import check_field_types, check_int, check_range
 
 
 @dataclass
@@ -33,6 +34,12 @@ class ValConfig:
     save_json: bool = False  # write COCO-format predictions.json
     plots: bool = False  # confusion matrix and PR curve PNGs
     verbose: bool = True  # progress bar and the per-class table
+
+    def __post_init__(self) -> None:
+        check_field_types(self)
+        check_range("conf", self.conf, 0, 1)
+        check_range("iou", self.iou, 0, 1)
+        check_int("max_det", self.max_det, 1)
 
 
 @dataclass

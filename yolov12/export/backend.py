@@ -39,7 +39,10 @@ class OnnxBackend(nn.Module):
         opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self.session = ort.InferenceSession(str(path), opts, providers=providers or ["CPUExecutionProvider"])
+        try:
+            self.session = ort.InferenceSession(str(path), opts, providers=providers or ["CPUExecutionProvider"])
+        except Exception as e:  # noqa: BLE001 - onnxruntime raises its own classes (InvalidProtobuf, Fail, ...)
+            raise ValueError(f"{path}: not a readable ONNX model ({type(e).__name__}: {e})") from e
         self.path = path
         self.metadata = dict(self.session.get_modelmeta().custom_metadata_map)
         inp = self.session.get_inputs()[0]

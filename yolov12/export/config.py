@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from yolov12.utils.checks import check_field_types, check_imgsz, check_range
+
 FORMATS = ("onnx", "torchscript")  # supported export formats
 SUFFIX = {"onnx": ".onnx", "torchscript": ".torchscript"}
 DEFAULT_OPSET = 17  # ONNX opset: every onnxruntime >= 1.11 runs it; Softmax/Resize/NonMaxSuppression as we use them
+MIN_OPSET, MIN_OPSET_NMS = 9, 12  # the oldest opsets our graphs export to and load at (in-graph NMS: int64 Clip)
 
 
 @dataclass
@@ -39,9 +42,14 @@ class ExportConfig:
         self.format = str(self.format).lower()
         if self.format not in FORMATS:
             raise ValueError(f"unsupported export format {self.format!r}; supported formats: {', '.join(FORMATS)}")
-        h, w = self.hw
-        if h % 32 or w % 32 or h <= 0 or w <= 0:
-            raise ValueError(f"imgsz must be positive multiples of 32 (the largest stride), got {self.imgsz}")
+        check_field_types(self)
+        check_imgsz("imgsz", self.imgsz, 32)  # the largest stride
+        check_range("conf", self.conf, 0, 1)
+        check_range("iou", self.iou, 0, 1)
+        min_opset = MIN_OPSET_NMS if self.nms else MIN_OPSET
+        if self.opset is not None and self.opset < min_opset:
+            raise ValueError(f"opset must be >= {min_opset}" + (" with nms=True" if self.nms else "")
+                             + f" (None: {DEFAULT_OPSET}), got {self.opset}")
         if self.batch < 1:
             raise ValueError(f"batch must be >= 1, got {self.batch}")
         if self.max_det < 1:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import torch
 
-from yolov12.export.config import ExportConfig
+from yolov12.export.config import DEFAULT_OPSET, ExportConfig
 from yolov12.export.nms import ExportGraph
 from yolov12.utils import LOGGER
 
@@ -29,10 +29,16 @@ def export_onnx(graph: ExportGraph, example: torch.Tensor, cfg: ExportConfig, me
             dynamic_axes.update(detections={0: "batch"}, num_dets={0: "batch"})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # TracerWarnings about Python ints: the traced graph is checked in tests
-        torch.onnx.export(
-            graph, (example,), str(out), dynamo=False, opset_version=cfg.opset_version, do_constant_folding=True,
-            input_names=["images"], output_names=outputs, dynamic_axes=dynamic_axes,
-        )
+        try:
+            torch.onnx.export(
+                graph, (example,), str(out), dynamo=False, opset_version=cfg.opset_version, do_constant_folding=True,
+                input_names=["images"], output_names=outputs, dynamic_axes=dynamic_axes,
+            )
+        except RuntimeError as e:  # the newest opset depends on the torch version; torch only says so mid-trace
+            if "opset" not in str(e).lower():
+                raise
+            raise ValueError(f"opset={cfg.opset_version} cannot be exported by torch {torch.__version__} ({e}); "
+                             f"leave opset unset for {DEFAULT_OPSET}") from e
     model = onnx.load(str(out))
     _drop_initializer_identities(model)
     if cfg.simplify:

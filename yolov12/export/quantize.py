@@ -12,10 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import cv2
 import numpy as np
 
-from yolov12.data import letterbox
+from yolov12.data import ImageReadError, imread, letterbox
 from yolov12.data.embedded import embedded_dataset
 from yolov12.export.onnx import read_metadata
 from yolov12.utils import LOGGER
@@ -31,9 +30,19 @@ def calibration_images(source: str | Path | None = None, n: int = 16) -> list[Pa
     for root in roots:
         root = root.parent if root.is_file() else root
         files += sorted(p for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)[: max(1, n // len(roots))]
+    files = [p for p in files if _decodes(p)]
     if not files:
-        raise FileNotFoundError(f"no calibration images found under {', '.join(map(str, roots))}")
+        raise FileNotFoundError(f"no (readable) calibration images found under {', '.join(map(str, roots))}")
     return files[:n]
+
+
+def _decodes(path: Path) -> bool:
+    try:
+        imread(path)
+    except ImageReadError as e:
+        LOGGER.warning(f"WARNING: skipping calibration image {e}")
+        return False
+    return True
 
 
 class _Reader:
@@ -47,7 +56,7 @@ class _Reader:
         path = next(self._it, None)
         if path is None:
             return None
-        im = cv2.imread(str(path))
+        im = imread(path)  # (H, W, 3) BGR; calibration_images() kept decodable files only
         im, _, _ = letterbox(im, self.hw, auto=False, scaleup=True, stride=32)
         x = np.ascontiguousarray(im[..., ::-1].transpose(2, 0, 1))[None].astype(np.float32) / 255.0
         return {self.name: x}

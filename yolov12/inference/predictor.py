@@ -18,6 +18,7 @@ import itertools
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from numbers import Integral
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ from yolov12.inference.sources import SourceItem, iter_source
 from yolov12.ops.boxes import scale_boxes
 from yolov12.ops.nms import non_max_suppression
 from yolov12.utils import LOGGER, increment_path
+from yolov12.utils.checks import check_field_types, check_imgsz, check_int, check_range
 
 
 @dataclass
@@ -58,12 +60,27 @@ class PredictConfig:
     stream: bool = False  # __call__ returns a lazy iterator instead of a list
     verbose: bool = False  # log one line per image (detections and timings) at INFO level
 
+    def __post_init__(self) -> None:
+        self.device = "" if self.device is None else str(self.device)  # None: auto; a torch.device or an index
+        check_field_types(self)
+        check_range("conf", self.conf, 0, 1)
+        check_range("iou", self.iou, 0, 1)
+        check_imgsz("imgsz", self.imgsz)
+        check_int("max_det", self.max_det, 1)
+        check_int("batch", self.batch, 1)
+        classes = [self.classes] if isinstance(self.classes, Integral) else self.classes
+        if classes is not None and not (isinstance(classes, list | tuple) and all(
+                isinstance(c, Integral) and not isinstance(c, bool) and c >= 0 for c in classes)):
+            raise ValueError(f"classes must be None or a list of class indices (integers >= 0), got {self.classes!r}")
+        if self.line_width is not None:
+            check_int("line_width", self.line_width, 1)
+
 
 def _model_device_dtype(model: nn.Module, cfg: PredictConfig) -> tuple[torch.device, torch.dtype]:
     for t in itertools.chain(model.parameters(), model.buffers()):
         if t.is_floating_point():
             return t.device, t.dtype
-    return torch.device(cfg.device), torch.float16 if cfg.half else torch.float32
+    return torch.device(cfg.device or "cpu"), torch.float16 if cfg.half else torch.float32
 
 
 def _model_stride(model: nn.Module) -> int:
@@ -111,6 +128,10 @@ class Predictor:
         self.cfg = cfg or PredictConfig()
         if self.cfg.batch < 1:
             raise ValueError(f"batch must be >= 1, got {self.cfg.batch}")
+        classes = [self.cfg.classes] if isinstance(self.cfg.classes, Integral) else self.cfg.classes or []
+        if self.names and any(c not in self.names for c in classes):
+            raise ValueError(f"classes={self.cfg.classes!r} names a class the model does not have; "
+                             f"its class indices are 0..{max(self.names)}")
         self.device, self.dtype = _model_device_dtype(model, self.cfg)
         if self.cfg.half and self.dtype != torch.float16:
             LOGGER.warning(f"WARNING: half=True but the model is {self.dtype}; inputs follow the model")

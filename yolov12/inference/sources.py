@@ -122,6 +122,9 @@ def _resolve_one(obj: Any) -> list[_Entry]:
             "numpy array, PIL image or a list of those"
         )
     s = str(obj)
+    if isinstance(obj, str) and "://" in s:
+        raise ValueError(f"source {s!r}: URLs and streams are not read (nothing is downloaded); "
+                         "save the file locally and pass its path")
     if isinstance(obj, str) and any(ch in s for ch in "*?["):
         matches = [Path(p) for p in globlib.glob(s, recursive=True)]
         if not matches:
@@ -218,9 +221,9 @@ def iter_source(source: Any) -> Iterator[SourceItem]:
     """Lazily yield :class:`SourceItem` s (one image or frame at a time) from any accepted source.
 
     Raises (at call time, before anything is read) ``FileNotFoundError`` for a missing path, an empty folder or
-    a glob with no matches, ``ValueError`` for an unsupported file type or an empty list, ``TypeError`` for an
-    unsupported object. While iterating: ``ValueError`` for an explicitly named unreadable image, an unopenable
-    video or camera; unreadable files that came from a folder or glob are skipped with a warning.
+    a glob with no matches, ``ValueError`` for an unsupported file type, a URL or an empty list, ``TypeError``
+    for an unsupported object. While iterating: ``ValueError`` for an explicitly named unreadable image, an
+    unopenable video or camera; unreadable files that came from a folder or glob are skipped with a warning.
     """
     entries = _resolve(source)
     return _iter_entries(entries)

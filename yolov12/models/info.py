@@ -12,6 +12,7 @@ from torch.nn.attention import SDPBackend, sdpa_kernel
 from torch.utils.flop_counter import FlopCounterMode
 
 from yolov12.nn.attention import attention_backend
+from yolov12.utils.checks import check_imgsz
 
 _CONV_OPS = ("convolution",)
 
@@ -61,6 +62,7 @@ def count_flops(model: nn.Module, imgsz: int | tuple[int, int] = 640) -> tuple[f
 
 def model_info(model: nn.Module, imgsz: int = 640, device: torch.device | str | None = None) -> ModelInfo:
     """Sizes and costs of a DetectionModel (fused FLOPs computed on a fused copy; ``model`` is untouched)."""
+    check_imgsz("imgsz", imgsz, 32)  # the largest stride
     fused = copy.deepcopy(model).cpu().float().eval()
     if hasattr(fused, "fuse"):
         fused.fuse()

@@ -10,6 +10,7 @@ import difflib
 from dataclasses import asdict, dataclass, fields, replace
 
 from yolov12.data import AugmentConfig, augment_defaults
+from yolov12.utils.checks import check_field_types, check_range
 
 
 @dataclass
@@ -75,6 +76,8 @@ class TrainConfig:
     verbose: bool = True
 
     def __post_init__(self) -> None:
+        self.device = "" if self.device is None else str(self.device)  # None: auto; a torch.device or an index
+        check_field_types(self)
         if self.epochs < 1:
             raise ValueError(f"epochs must be >= 1, got {self.epochs}")
         if self.batch < 1:
@@ -87,6 +90,14 @@ class TrainConfig:
             raise ValueError(f"optimizer must be one of auto, SGD, Adam, AdamW; got {self.optimizer!r}")
         if self.workers < 0:
             raise ValueError(f"workers must be >= 0, got {self.workers}")
+        if self.nbs < 1:
+            raise ValueError(f"nbs must be >= 1, got {self.nbs}")
+        if self.freeze is not None and self.freeze < 0:
+            raise ValueError(f"freeze must be >= 0 (the number of leading layers to freeze), got {self.freeze}")
+        check_range("conf", self.conf, 0, 1)
+        check_range("iou", self.iou, 0, 1)
+        if self.max_det < 1:
+            raise ValueError(f"max_det must be >= 1, got {self.max_det}")
 
     def augment(self, scale: str) -> AugmentConfig:
         """The AugmentConfig for a model of ``scale``: explicit fields win over the paper's per-scale values."""

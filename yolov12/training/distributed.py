@@ -40,17 +40,28 @@ def dist_info_from_env() -> DistInfo:
 
 def select_device(device: str, info: DistInfo) -> torch.device:
     """'' -> cuda:local_rank when available, else cpu; 'cpu' -> cpu; '0' / '0,1' -> that GPU (local rank's)."""
-    device = str(device).strip().lower().replace("cuda:", "")
-    if device in ("cpu", "mps"):
+    given = str(device)
+    device = given.strip().lower().replace("cuda:", "")
+    mps = torch.backends.mps.is_available()
+    if device == "cpu" or (device == "mps" and mps):
         return torch.device(device)
+    if device == "mps":
+        raise ValueError(f"device={given!r} requested but MPS is not available; use device=cpu")
+    ids = [d.strip() for d in device.split(",")] if device not in ("", "cuda") else []
+    if not all(d.isdigit() for d in ids):
+        other = ", 'mps'" if mps else ""
+        raise ValueError(f"device={given!r} is not a valid device; use '' (auto), 'cpu'{other}, a CUDA index such as 0 "
+                         "or cuda:0, or several indices such as 0,1")
     if not torch.cuda.is_available():
         if device not in ("",):
-            raise ValueError(f"device={device!r} requested but CUDA is not available; use device=cpu")
+            raise ValueError(f"device={given!r} requested but CUDA is not available; use device=cpu")
         return torch.device("cpu")
+    n = torch.cuda.device_count()
+    if any(int(d) >= n for d in ids):
+        raise ValueError(f"device={given!r} requested but only {n} CUDA device(s) are visible (0..{n - 1})")
     if info.enabled:
         return torch.device("cuda", info.local_rank)
-    ids = [int(d) for d in device.split(",") if d != ""] or [0]
-    return torch.device("cuda", ids[0])
+    return torch.device("cuda", int(ids[0]) if ids else 0)
 
 
 def init_distributed(info: DistInfo, device: torch.device) -> None:

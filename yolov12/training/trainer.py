@@ -62,6 +62,9 @@ def parse_model_name(spec: str) -> ModelConfig | None:
     name = Path(spec).name.lower()
     if name.endswith((".safetensors", ".pt", ".pth")):
         return None
+    if name.endswith(".onnx"):
+        raise ValueError(f"model {spec!r}: an exported ONNX model predicts and validates only; train from the "
+                         ".safetensors checkpoint it was exported from")
     stem = name.removesuffix(".yaml").removesuffix(".yml")
     for prefix in ("yolov12", "yolo12"):
         if stem.startswith(prefix):
@@ -73,9 +76,12 @@ def parse_model_name(spec: str) -> ModelConfig | None:
     raise ValueError(f"model {spec!r}: expected yolov12{{n,s,m,l,x}}[-turbo|-v1-release].yaml or a weights file")
 
 
-def resolve_data(data: str) -> Path:
+def resolve_data(data: str | Path) -> Path:
     if not data:
         raise ValueError("data= is required (a data.yaml, or 'digits' / 'trees' for the embedded datasets)")
+    if not isinstance(data, str | Path):
+        raise ValueError(f"data= must be a data.yaml path, or 'digits' / 'trees' for the embedded datasets; "
+                         f"got {data!r}")
     if data in EMBEDDED:
         return embedded_dataset(data)
     return Path(data)
@@ -96,6 +102,9 @@ class Trainer:
     # ------------------------------------------------------------------ set-up
     def _load_resume(self) -> None:
         path = Path(self.cfg.resume if isinstance(self.cfg.resume, str) else self.cfg.model)
+        if not path.is_file():
+            raise FileNotFoundError(f"resume: checkpoint {path} not found; pass resume=RUN/weights/last.safetensors "
+                                    "(or resume with model= set to it)")
         state = load_train_state(path)
         # the saved arguments win; only device and workers may be changed explicitly on resume (augmentation
         # randomness is reproducible for a fixed worker count, so it is kept unless asked otherwise)
@@ -149,6 +158,9 @@ class Trainer:
         if cfg.pretrained and not self.resume_state:
             transfer_weights(model, load_weights(cfg.pretrained).state)
         if cfg.freeze:
+            if cfg.freeze >= len(model.layers):
+                raise ValueError(f"freeze={cfg.freeze} would freeze every layer; the model has {len(model.layers)} "
+                                 f"layers (the last is the head), so freeze must be 0..{len(model.layers) - 1}")
             frozen = [f"layers.{i}." for i in range(cfg.freeze)]
             for n, p in model.named_parameters():
                 if any(n.startswith(f) for f in frozen):

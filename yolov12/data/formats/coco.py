@@ -33,10 +33,24 @@ def read_coco(
     """
     json_path, images_dir = Path(json_path), Path(images_dir)
     stats = stats if stats is not None else ScanStats()
-    data = json.loads(json_path.read_text(encoding="utf-8"))
-    cats = sorted(data.get("categories", []), key=lambda c: c["id"])
-    if not cats:
+    try:
+        data = json.loads(json_path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise ValueError(f"{json_path}: not a COCO json file ({e})") from e
+    if not isinstance(data, dict):
+        raise ValueError(f"{json_path}: expected a COCO json object with 'images', 'annotations' and 'categories', "
+                         f"got a {type(data).__name__}")
+    if not data.get("categories"):
         raise ValueError(f"{json_path}: no categories")
+    try:
+        return _read(data, json_path, images_dir, stats, use_segments)
+    except (KeyError, TypeError, ValueError, AttributeError) as e:  # a record without a field, or a wrong type
+        raise ValueError(f"{json_path}: malformed COCO record ({type(e).__name__}: {e})") from e
+
+
+def _read(data: dict, json_path: Path, images_dir: Path, stats: ScanStats, use_segments: bool
+          ) -> tuple[list[Sample], list[str]]:
+    cats = sorted(data["categories"], key=lambda c: c["id"])
     cat_index = {c["id"]: i for i, c in enumerate(cats)}
     names = [str(c["name"]) for c in cats]
     by_image: dict[int, list[dict]] = {}

@@ -1,0 +1,37 @@
+"""TrainConfig: every bad argument is a ValueError naming it, before any work starts."""
+
+import pytest
+
+from yolov12.training import TrainConfig
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"epochs": "abc"}, "epochs must be an integer, got 'abc'"),
+    ({"epochs": 1.5}, "epochs must be an integer"),
+    ({"imgsz": "1e9"}, "imgsz must be an integer"),
+    ({"imgsz": (64, 64)}, "imgsz must be an integer"),
+    ({"batch": "abc"}, "batch must be an integer"),
+    ({"workers": "abc"}, "workers must be an integer"),
+    ({"lr0": "abc"}, "lr0 must be a number"),
+    ({"degrees": "abc"}, "degrees must be a number"),
+    ({"amp": "maybe"}, "amp must be True or False"),
+    ({"nbs": 0}, "nbs must be >= 1"),
+    ({"freeze": -1}, "freeze must be >= 0"),
+    ({"conf": 1.5}, "conf must be a number between 0 and 1"),
+    ({"iou": -1}, "iou must be a number between 0 and 1"),
+    ({"max_det": 0}, "max_det must be >= 1"),
+])
+def test_bad_arguments_name_the_argument(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        TrainConfig(**kwargs)
+
+
+def test_numbers_for_text_fields_become_text():
+    cfg = TrainConfig(name=123, project=5, device=0)  # the command line reads name=123 as an int
+    assert (cfg.name, cfg.project, cfg.device) == ("123", "5", "0")
+
+
+def test_device_may_be_none_or_a_torch_device():
+    import torch
+
+    assert TrainConfig(device=None).device == "" and TrainConfig(device=torch.device("cpu")).device == "cpu"

@@ -1,0 +1,67 @@
+"""Argument checks shared by the typed configs: a wrong value is a ``ValueError`` that names the argument and
+what it accepts, raised before any work starts (never a ``TypeError`` from deep inside numpy, cv2 or torch)."""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import fields
+from numbers import Integral, Real
+from typing import Any
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, Integral) and not isinstance(v, bool)
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, Real) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def check_int(name: str, value: Any, minimum: int | None = None) -> int:
+    """``value`` as an int; ``ValueError`` naming ``name`` unless it is an integer >= ``minimum``."""
+    if not _is_int(value) or (minimum is not None and value < minimum):
+        need = "an integer" + (f" >= {minimum}" if minimum is not None else "")
+        raise ValueError(f"{name} must be {need}, got {value!r}")
+    return int(value)
+
+
+def check_range(name: str, value: Any, lo: float, hi: float) -> float:
+    """``value`` as a float; ``ValueError`` naming ``name`` unless it is a number in [lo, hi]."""
+    if not _is_number(value) or not lo <= value <= hi:
+        raise ValueError(f"{name} must be a number between {lo:g} and {hi:g}, got {value!r}")
+    return float(value)
+
+
+def check_imgsz(name: str, value: Any, multiple: int = 1) -> tuple[int, int]:
+    """An image size, one side or (height, width), -> (h, w); each a positive multiple of ``multiple``."""
+    hw = (value, value) if _is_int(value) else tuple(value) if isinstance(value, list | tuple) else ()
+    if len(hw) != 2 or not all(_is_int(v) and v > 0 and v % multiple == 0 for v in hw):
+        one, two = ("integer", "integers") if multiple == 1 else (f"multiple of {multiple}", f"multiples of {multiple}")
+        raise ValueError(f"{name} must be a positive {one} or a [height, width] pair of positive {two}, got {value!r}")
+    return int(hw[0]), int(hw[1])
+
+
+def check_field_types(cfg: Any) -> None:
+    """Check the fields of a config dataclass against their annotations: ``int`` / ``float`` (optionally
+    ``| None``) must hold numbers, ``bool`` a bool (0 / 1 accepted), ``str`` a string (a path or a number becomes its
+    text: the command line reads ``name=2024`` as an int). Other annotations are left to the config's own checks."""
+    for f in fields(cfg):
+        v = getattr(cfg, f.name)
+        kind = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
+        optional = kind.endswith(" | None")
+        kind = kind.removesuffix(" | None")
+        if v is None and optional:
+            continue
+        if kind == "int" and not _is_int(v):
+            raise ValueError(f"{f.name} must be an integer{' or None' if optional else ''}, got {v!r}")
+        if kind == "float" and not _is_number(v):
+            raise ValueError(f"{f.name} must be a number{' or None' if optional else ''}, got {v!r}")
+        if kind == "bool":
+            if isinstance(v, str) or v not in (True, False):
+                raise ValueError(f"{f.name} must be True or False, got {v!r}")
+            setattr(cfg, f.name, bool(v))
+        if kind == "str" and not isinstance(v, str):
+            if not (_is_number(v) or isinstance(v, os.PathLike)):
+                raise ValueError(f"{f.name} must be a string{' or None' if optional else ''}, got {v!r}")
+            setattr(cfg, f.name, str(v))
