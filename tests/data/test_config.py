@@ -12,6 +12,11 @@ from yolov12.data.config import DataConfigError, load_data_config
     ("path: .\ntrain: .\nnames: [[a], {b: c}]\n", "each class name must be a string, got \\['a'\\]"),
     ("path: .\ntrain: {a: 1}\nnames: [a]\n", "train must be a path or a list of paths, got \\{'a': 1\\}"),
     ("a: [\n", "d.yaml: not valid YAML at line 2, column 1: expected the node content"),
+    ("path: .\ntrain: nowhere\nnames: [a]\n", "nowhere"),
+    ("path: missing_root\ntrain: .\nnames: [a]\n", "missing_root"),
+    ("path: .\ntrain: .\nnames: {0: a, 2: b}\n", "without gaps"),
+    ("path: .\ntrain: .\n", "names"),
+    ("path: .\nnames: [a]\n", "neither"),
 ])
 def test_errors_name_the_key(tmp_path, yaml_text, match):
     (tmp_path / "d.yaml").write_text(yaml_text)

@@ -36,22 +36,6 @@ def test_load_data_config_names_and_sources(tmp_path):
     assert cfg2.nc == 3 and cfg2.val == [tmp_path / "imgs"]
 
 
-@pytest.mark.parametrize(
-    "yaml_text, match",
-    [
-        ("path: .\ntrain: nowhere\nnames: [a]\n", "nowhere"),
-        ("path: missing_root\ntrain: .\nnames: [a]\n", "missing_root"),
-        ("path: .\ntrain: .\nnames: {0: a, 2: b}\n", "without gaps"),
-        ("path: .\ntrain: .\n", "names"),
-        ("path: .\nnames: [a]\n", "neither"),
-    ],
-)
-def test_load_data_config_errors_name_the_problem(tmp_path, yaml_text, match):
-    (tmp_path / "d.yaml").write_text(yaml_text)
-    with pytest.raises(DataConfigError, match=match):
-        load_data_config(tmp_path / "d.yaml")
-
-
 def test_txt_list_relative_to_its_folder(tmp_path):
     (tmp_path / "images").mkdir()
     cv2.imwrite(str(tmp_path / "images" / "a.png"), np.zeros((8, 8, 3), np.uint8))
