@@ -93,3 +93,12 @@ def test_device_strings_are_checked():
     with pytest.raises(ValueError, match="device='0,x' is not a valid device"):
         m.predict(np.zeros((32, 32, 3), np.uint8), device="0,x")
     assert m.to("cpu").device.type == "cpu"
+
+
+def test_predict_device_defaults_to_auto_like_val():
+    from yolov12.inference.predictor import PredictConfig
+
+    assert PredictConfig().device == ""  # CUDA when available (as val), else CPU
+    m = YOLO("yolov12n.yaml")
+    expected = "cuda" if torch.cuda.is_available() else "cpu"
+    assert next(m._predictor_model(PredictConfig().device).parameters()).device.type == expected

@@ -47,7 +47,8 @@ class PredictConfig:
     agnostic_nms: bool = False  # NMS across classes (a box suppresses overlapping boxes of any class)
     max_det: int = 300  # at most this many detections per image
     half: bool = False  # fp16 inputs; only used for a model without parameters (else inputs follow the model)
-    device: str = "cpu"  # input device; only used for a model without parameters (else inputs follow the model)
+    device: str = ""  # YOLO.predict runs the model there ('': CUDA when available, else CPU; 'cpu', 0, 'cuda:1');
+    # a Predictor given a model keeps the model's device (this is then only the input device of a parameterless one)
     batch: int = 1  # images per forward pass
     save: bool = False  # write annotated images / videos (mp4v) to the run folder
     save_txt: bool = False  # write labels/<stem>.txt: "class cx cy w h [conf]", normalised
