@@ -4,7 +4,8 @@
 
 Median latency of batch 1, 640x640, onnxruntime CPU (graph optimisation ORT_ENABLE_ALL, 2 intra-op threads)
 for each graph, ours / reference printed as a ratio. Our n is exported from the reference graph's own weights
-(``yolo12n-reference.safetensors``), and the script first prints how far the two graphs' outputs differ. Two ways of sharing the machine fairly, both printed:
+(``yolo12n-reference.safetensors``), and the script first prints how far the two graphs' outputs differ. Two
+ways of sharing the machine fairly, both printed:
 
 - ``interleaved``: one run of each graph per round in a shuffled order, sessions built with
   ``session.intra_op.allow_spinning=0``. The steadiest comparison (ratio within about 0.02 between repeats
