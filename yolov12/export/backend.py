@@ -41,8 +41,8 @@ class OnnxBackend(nn.Module):
         opts.inter_op_num_threads = 1
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         if not spin:  # idle pool threads sleep instead of spinning: they would take the cores from the letterbox,
-            # NMS and drawing done between runs (2 cores, digits model at 224: val 1.47 -> 0.80 s, predict of 40
-            # images 0.93 -> 0.65 s); spin=True suits back-to-back runs on otherwise idle cores
+            # NMS and drawing done between runs (benchmarks/onnx_pipeline.py, 2 cores: val 0.66x, predict 0.61x
+            # the time with spinning); spin=True suits back-to-back runs on otherwise idle cores
             opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
             self.session = ort.InferenceSession(str(path), opts, providers=providers or ["CPUExecutionProvider"])
