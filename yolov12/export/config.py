@@ -62,10 +62,7 @@ class ExportConfig:
     @property
     def hw(self) -> tuple[int, int]:
         """(height, width) of the example input, pixels."""
-        if isinstance(self.imgsz, int):
-            return self.imgsz, self.imgsz
-        h, w = self.imgsz
-        return int(h), int(w)
+        return check_imgsz("imgsz", self.imgsz, 32)
 
     @property
     def opset_version(self) -> int:

@@ -25,36 +25,31 @@ from yolov12.nn.attention import AAttn, AAttnTurbo
 from yolov12.nn.blocks import C3k2
 from yolov12.nn.conv import Conv
 from yolov12.nn.head import Detect
-from yolov12.ops.anchors import dist2bbox
+
+
+def _sub_conv(conv: Conv, rows: torch.Tensor, cols: slice = slice(None), bias: bool = True) -> nn.Conv2d:
+    """Output channels ``rows`` x input channels ``cols`` of a fused :class:`Conv` as a plain conv (same kernel,
+    stride, padding and groups; ``cols`` other than all only for groups=1)."""
+    src = conv.conv
+    w = src.weight[rows][:, cols]
+    new = nn.Conv2d(w.shape[1] * src.groups, w.shape[0], src.kernel_size, src.stride, src.padding,
+                    groups=src.groups, bias=bias).to(src.weight)
+    with torch.no_grad():
+        new.weight.copy_(w)
+        if bias:
+            new.bias.copy_(src.bias[rows] if src.bias is not None else torch.zeros(len(rows)))
+    return new
 
 
 def _rows(conv: Conv, rows: torch.Tensor) -> nn.Sequential:
     """The output channels ``rows`` of a fused :class:`Conv` as their own conv (+ the same activation)."""
-    src = conv.conv
-    new = nn.Conv2d(src.in_channels, len(rows), src.kernel_size, src.stride, src.padding, groups=src.groups,
-                    bias=True).to(src.weight)
-    with torch.no_grad():
-        new.weight.copy_(src.weight[rows])
-        new.bias.copy_(src.bias[rows] if src.bias is not None else torch.zeros(len(rows)))
-    return nn.Sequential(new, conv.act)
+    return nn.Sequential(_sub_conv(conv, rows), conv.act)
 
 
 SPLIT_C3K2 = True
 JOIN_NECK = True  # neck concatenations read by one conv per part (upsampling after the conv); see SumConv
 # (the same for the concatenations inside C3k2 / A2C2f / C3k measured neutral: 60.2 vs 59.3 ms for n, 167.0 vs
 # 169.8 ms for s; narrower convs cost what the copies saved)
-
-
-def _piece(conv: Conv, rows: torch.Tensor, cols: slice, bias: bool) -> nn.Conv2d:
-    """Output channels ``rows`` x input channels ``cols`` of a fused 1x1 :class:`Conv` as a plain conv."""
-    src = conv.conv
-    w = src.weight[rows][:, cols]
-    new = nn.Conv2d(w.shape[1], w.shape[0], 1, bias=bias).to(src.weight)
-    with torch.no_grad():
-        new.weight.copy_(w)
-        if bias:
-            new.bias.copy_(src.bias[rows] if src.bias is not None else torch.zeros(len(rows)))
-    return new
 
 
 class SumConv(nn.Module):
@@ -75,7 +70,7 @@ class SumConv(nn.Module):
         starts = [sum(widths[:i]) for i in range(len(widths))]
         self.order, self.ups = order, [ups[i] for i in order]
         self.parts = nn.ModuleList(
-            _piece(conv, rows, slice(starts[i], starts[i] + widths[i]), bias=j == len(order) - 1)
+            _sub_conv(conv, rows, slice(starts[i], starts[i] + widths[i]), bias=j == len(order) - 1)
             for j, i in enumerate(order)
         )
         self.act = conv.act
@@ -180,9 +175,7 @@ class ExportDetect(nn.Module):
         box_maps = [d.cv2[i](x) for i, x in enumerate(feats)]
         box = torch.cat([t.view(b, 4 * d.reg_max, -1) for t in box_maps], 2)
         cls = torch.cat([d.cv3[i](x).view(b, d.nc, -1) for i, x in enumerate(feats)], 2)
-        points, strides = d.anchors(box_maps)
-        boxes = dist2bbox(d.dfl(box), points.unsqueeze(0), xywh=True, dim=1) * strides
-        return torch.cat((boxes, cls.sigmoid()), 1)
+        return d.decode_parts(box, cls, box_maps)
 
 
 def _join_neck(m: DetectionModel) -> None:

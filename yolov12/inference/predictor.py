@@ -69,10 +69,12 @@ class PredictConfig:
         check_imgsz("imgsz", self.imgsz)
         check_int("max_det", self.max_det, 1)
         check_int("batch", self.batch, 1)
-        classes = [self.classes] if isinstance(self.classes, Integral) else self.classes
-        if classes is not None and not (isinstance(classes, list | tuple) and all(
-                isinstance(c, Integral) and not isinstance(c, bool) and c >= 0 for c in classes)):
-            raise ValueError(f"classes must be None or a list of class indices (integers >= 0), got {self.classes!r}")
+        given = self.classes
+        if isinstance(given, Integral) and not isinstance(given, bool):
+            self.classes = [given]  # one class index: the list of it
+        if self.classes is not None and not (isinstance(self.classes, list | tuple) and all(
+                isinstance(c, Integral) and not isinstance(c, bool) and c >= 0 for c in self.classes)):
+            raise ValueError(f"classes must be None or a list of class indices (integers >= 0), got {given!r}")
         if self.line_width is not None:
             check_int("line_width", self.line_width, 1)
 
@@ -127,10 +129,7 @@ class Predictor:
         self.model = model.eval()
         self.names = normalize_names(names)
         self.cfg = cfg or PredictConfig()
-        if self.cfg.batch < 1:
-            raise ValueError(f"batch must be >= 1, got {self.cfg.batch}")
-        classes = [self.cfg.classes] if isinstance(self.cfg.classes, Integral) else self.cfg.classes or []
-        if self.names and any(c not in self.names for c in classes):
+        if self.names and any(c not in self.names for c in self.cfg.classes or []):
             raise ValueError(f"classes={self.cfg.classes!r} names a class the model does not have; "
                              f"its class indices are 0..{max(self.names)}")
         self.device, self.dtype = _model_device_dtype(model, self.cfg)

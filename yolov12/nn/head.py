@@ -95,6 +95,11 @@ class Detect(nn.Module):
         b = raw[0].shape[0]
         flat = torch.cat([x.view(b, 4 * self.reg_max + self.nc, -1) for x in raw], 2)
         box, cls = flat.split((4 * self.reg_max, self.nc), 1)
-        points, strides = self.anchors(raw)
+        return self.decode_parts(box, cls, raw)
+
+    def decode_parts(self, box: torch.Tensor, cls: torch.Tensor, maps: list[torch.Tensor]) -> torch.Tensor:
+        """Box logits (B, 4 * reg_max, A) and class logits (B, nc, A), levels concatenated, -> (B, 4 + nc, A);
+        ``maps``: one map per level (only their sizes are read, for the anchors)."""
+        points, strides = self.anchors(maps)
         boxes = dist2bbox(self.dfl(box), points.unsqueeze(0), xywh=True, dim=1) * strides
         return torch.cat((boxes, cls.sigmoid()), 1)
