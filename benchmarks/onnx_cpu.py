@@ -31,7 +31,7 @@ import onnxruntime as ort
 
 from yolov12.export import ExportConfig, export_model
 from yolov12.models.detection import build_model
-from yolov12.weights import load_model
+from yolov12.tasks import load_model
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "reference"
 REFERENCE = SHARED / "yolo12n-reference.onnx"

@@ -16,6 +16,7 @@ import torch
 
 from yolov12.inference import PredictConfig, Predictor
 from yolov12.models import build_model
+from yolov12.tasks import get_task
 
 
 def main() -> None:
@@ -32,7 +33,8 @@ def main() -> None:
         torch.set_num_threads(args.threads)
 
     model = build_model(args.scale, nc=80).fuse().eval()
-    predictor = Predictor(model, [str(i) for i in range(80)], PredictConfig(imgsz=args.imgsz, conf=args.conf))
+    predictor = Predictor(model, [str(i) for i in range(80)], PredictConfig(imgsz=args.imgsz, conf=args.conf),
+                          get_task("detect"))
     img = np.random.default_rng(0).integers(0, 256, (args.height, args.width, 3), dtype=np.uint8)
     predictor(img)  # warm-up
     speeds = [predictor(img)[0].speed for _ in range(args.runs)]

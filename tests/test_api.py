@@ -79,7 +79,7 @@ def test_val_checks_arguments_before_reading_data(digits, tmp_path):
     m = YOLO("yolov12n.yaml", nc=3)
     with pytest.raises(ValueError, match="the model has 3 classes but .*data.yaml has 10"):
         m.val(data=str(digits), imgsz=64, workers=0, project=str(tmp_path))
-    for kwargs, match in [({"imgsz": "64"}, "imgsz must be an integer >= 32"), ({"batch": 0}, "batch must be"),
+    for kwargs, match in [({"imgsz": "64"}, "imgsz must be a positive integer"), ({"batch": 0}, "batch must be"),
                           ({"workers": -1}, "workers must be"), ({"conf": 1.5}, "conf must be a number between"),
                           ({"device": "banana"}, "device='banana' is not a valid device")]:
         with pytest.raises(ValueError, match=match):

@@ -59,8 +59,8 @@ def test_missing_model_is_clear(capsys):
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["info", "model=yolov12n.yaml", "imgsz=abc"], "imgsz must be a positive multiple of 32"),
-    (["info", "model=yolov12n.yaml", "imgsz=-5"], "imgsz must be a positive multiple of 32"),
+    (["info", "model=yolov12n.yaml", "imgsz=abc"], "imgsz must be a positive integer"),
+    (["info", "model=yolov12n.yaml", "imgsz=-5"], "imgsz must be a positive integer"),
     (["convert", "model=yolov12n.yaml", "out=."], "is a folder"),
     (["data", "fetch", "name=digits", "seed=abc"], "seed must be an integer, got 'abc'"),
     (["train", "data=digits", "epochs=abc", "device=0,1"], "epochs must be an integer, got 'abc'"),

@@ -15,8 +15,9 @@ RANK = {
     "loss": 3, "data": 3,
     "inference": 4,
     "evaluation": 5,
-    "training": 6, "export": 6,
-    "api": 7, "cli": 7, "__main__": 7, "__init__": 7, "demo": 7,
+    "tasks": 6,
+    "training": 7, "export": 7,
+    "api": 8, "cli": 8, "__main__": 8, "__init__": 8, "demo": 8,
 }
 
 

@@ -1,6 +1,7 @@
 """The public Python API: ``YOLO`` is a thin facade; each method builds a typed config and calls one function.
 
->>> model = YOLO("yolov12n.yaml")                       # untrained (n/s/m/l/x, -turbo, -v1-release)
+>>> model = YOLO("yolov12n.yaml")                       # untrained (n/s/m/l/x, -turbo, -v1-release; -cls...)
+>>> model.task                                            # 'detect': the model name decides the task
 >>> model.train(data="digits", epochs=10, imgsz=256)      # then model.model holds the best weights
 >>> model.val(data="digits")
 >>> results = model("image.jpg")                          # list[Results]
@@ -17,26 +18,29 @@ import torch
 from torch import nn
 
 from yolov12.config import ModelConfig
-from yolov12.models import DetectionModel, ModelInfo, model_info
+from yolov12.models import ModelInfo, model_info
 from yolov12.models.optimize import ShapeCachedGraphs, prepare_for_inference
-from yolov12.training.config import check_keys
-from yolov12.training.distributed import DistInfo, select_device
+from yolov12.tasks import Task, get_task, load_model, model_name, parse_model_name
 from yolov12.utils import LOGGER
-from yolov12.utils.checks import check_int
-from yolov12.weights import load_model, save_model
+from yolov12.utils.checks import check_int, check_keys, image_size
+from yolov12.utils.device import DistInfo, select_device
+from yolov12.weights import save_model
 
 
 class YOLO:
     """A YOLOv12 model: build (``*.yaml`` names), load (``.safetensors``, published ``.pt``, ``.onnx``), then
     train / val / predict / export / info."""
 
-    def __init__(self, model: str | Path | DetectionModel = "yolov12n.yaml", nc: int | None = None,
+    def __init__(self, model: str | Path | nn.Module = "yolov12n.yaml", nc: int | None = None,
                  variant: str | None = None) -> None:
         self.ckpt_path: Path | None = None
         self.meta: dict = {}
         self.backend = "torch"
         self._inference_model: nn.Module | None = None
-        if isinstance(model, DetectionModel):
+        if isinstance(model, nn.Module):
+            if not isinstance(getattr(model, "cfg", None), ModelConfig):
+                raise TypeError(f"YOLO(model): a yolov12 network (with a ModelConfig .cfg) is needed, got "
+                                f"{type(model).__name__}")
             self.model: nn.Module = model
             return
         spec = str(model)
@@ -47,8 +51,6 @@ class YOLO:
             self.backend = "onnxruntime"
             self.ckpt_path = Path(spec)
             return
-        from yolov12.training.trainer import parse_model_name
-
         mcfg = parse_model_name(spec)
         if mcfg is not None:
             d = mcfg.to_dict()
@@ -56,7 +58,8 @@ class YOLO:
                 d["nc"] = nc
             if variant is not None:
                 d["variant"] = variant
-            self.model = DetectionModel(ModelConfig(**d))
+            mcfg = ModelConfig(**d)
+            self.model = get_task(mcfg.task).build_model(mcfg)
         else:
             self.model, w = load_model(spec, nc=nc)
             self.ckpt_path, self.meta = Path(spec), w.meta
@@ -65,6 +68,18 @@ class YOLO:
     @property
     def cfg(self) -> ModelConfig | None:
         return getattr(self.model, "cfg", None)
+
+    @property
+    def task(self) -> str:
+        """The task this model does: detect, segment, pose, obb or classify."""
+        if self.backend != "torch":
+            return getattr(self.model, "task", "detect")
+        return self.cfg.task
+
+    def _task(self, mode: str) -> Task:
+        task = get_task(self.task)
+        task.require(mode)
+        return task
 
     @property
     def names(self) -> list[str]:
@@ -87,7 +102,7 @@ class YOLO:
     def info(self, imgsz: int = 640, verbose: bool = True) -> ModelInfo:
         """Parameters, fused parameters, GFLOPs at ``imgsz`` (paper convention and with attention), kernel."""
         self._require_torch("info")
-        info = model_info(self.model, imgsz)
+        info = model_info(self.model, image_size("imgsz", imgsz, square=True)[0])
         if verbose:
             print(info.summary())  # noqa: T201 - info() is documented to print
         return info
@@ -107,12 +122,9 @@ class YOLO:
         from yolov12.training import TrainConfig, train
 
         check_keys(kwargs, TrainConfig)
+        self._task("train")
         if "model" not in kwargs:
-            if self.ckpt_path is not None:
-                kwargs["model"] = str(self.ckpt_path)
-            else:
-                c = self.cfg
-                kwargs["model"] = f"yolov12{c.scale}" + ("" if c.variant == "v1" else f"-{c.variant}") + ".yaml"
+            kwargs["model"] = str(self.ckpt_path) if self.ckpt_path is not None else model_name(self.cfg)
         result = train(TrainConfig(**kwargs))
         weights = result.best or result.last
         self.model, w = load_model(weights)
@@ -125,14 +137,14 @@ class YOLO:
             workers: int = 2, device: str = "", plots: bool = True, project: str = "runs/val", name: str = "exp",
             exist_ok: bool = False, verbose: bool = True):
         """COCO-metric validation on a dataset split (rect batches, letterbox without upscaling). -> ValResult"""
-        from yolov12.data import build_dataloader, build_dataset, load_data_config
+        from yolov12.data import build_dataloader, build_dataset, load_data_config, resolve_data
         from yolov12.evaluation.validator import ValConfig, validate
-        from yolov12.training.trainer import resolve_data
         from yolov12.utils import increment_path
 
+        task = self._task("val")
         cfg = ValConfig(conf=conf, iou=iou, max_det=max_det, half=half, save_json=save_json, plots=plots,
                         verbose=verbose)
-        check_int("imgsz", imgsz, 32)
+        imgsz = image_size("imgsz", imgsz, square=True)[0]
         check_int("batch", batch, 1)
         check_int("workers", workers, 0)
         model = self._predictor_model(device, half, graphs=False)  # rect batches vary in shape: stay eager
@@ -145,11 +157,11 @@ class YOLO:
                              f"{data_cfg.nc}; validate on a dataset with the classes the model was trained for")
         stride = 32
         ds = build_dataset(data_cfg, split, imgsz, augment=None, rect=self.backend == "torch", batch_size=batch,
-                           stride=stride, workers=workers)
+                           stride=stride, workers=workers, label_format=task.label_format(data_cfg))
         loader = build_dataloader(ds, batch, workers, shuffle=False)
         save_dir = increment_path(Path(str(project)) / str(name), exist_ok)  # the CLI reads name=2 as an int
         torch.set_flush_denormal(True)
-        return validate(model, loader, data_cfg.names, cfg, save_dir=save_dir)
+        return validate(model, loader, data_cfg.names, task, cfg, save_dir=save_dir)
 
     def predict(self, source: Any = None, **kwargs: Any):
         """Detect objects in images, folders, globs, videos, cameras, arrays. -> list[Results] (or an iterator
@@ -157,13 +169,14 @@ class YOLO:
         from yolov12.inference.predictor import PredictConfig, Predictor
 
         check_keys(kwargs, PredictConfig)
+        task = self._task("predict")
         if self.backend != "torch" and "imgsz" not in kwargs and not getattr(self.model, "dynamic", True):
             kwargs["imgsz"] = tuple(self.model.imgsz)  # a static exported graph takes one input size
         if source is None:
             raise ValueError("predict() needs a source: an image/video path, folder, glob, list, array or camera")
         cfg = PredictConfig(**kwargs)
         torch.set_flush_denormal(True)
-        return Predictor(self._predictor_model(cfg.device, cfg.half), self.names, cfg)(source)
+        return Predictor(self._predictor_model(cfg.device, cfg.half), self.names, cfg, task)(source)
 
     __call__ = predict
 
@@ -173,6 +186,7 @@ class YOLO:
         from yolov12.export import ExportConfig, export_model
 
         check_keys({"format": format, **kwargs}, ExportConfig)
+        self._task("export")
         return export_model(copy.deepcopy(self.model), ExportConfig(format=format, **kwargs))
 
     # ------------------------------------------------------------------ helpers
@@ -198,5 +212,5 @@ class YOLO:
 
     def __repr__(self) -> str:
         c = self.cfg
-        desc = f"yolov12{c.scale} ({c.variant}, nc={c.nc})" if c else self.backend
+        desc = f"yolov12{c.scale} ({c.variant}, {c.task}, nc={c.nc})" if c else self.backend
         return f"YOLO({desc}{', ' + str(self.ckpt_path) if self.ckpt_path else ''})"

@@ -30,8 +30,9 @@ modes:
   info     sizes and FLOPs        yolov12 info model=yolov12s.yaml
   convert  published .pt -> ours  yolov12 convert model=yolov12n.pt out=yolov12n.safetensors
   data     datasets               yolov12 data fetch name=digits | yolov12 data convert format=coco src=... images=... out=...
-  demo     the main job           yolov12 demo   (embedded data, no download, a few minutes on 2 CPU cores)
+  demo     the main job           yolov12 demo [task=detect]  (embedded data, no download, minutes on 2 CPU cores)
 
+The model name decides the task: yolov12n.yaml detects, yolov12n-cls.yaml classifies (network only so far).
 `yolov12 MODE --help` lists every key of a mode; `torchrun --nproc_per_node=N -m yolov12 train ...` trains with DDP.
 """
 

@@ -37,7 +37,7 @@ def make_divisible(x: float, divisor: int = 8) -> int:
 
 @dataclass
 class ModelConfig:
-    """Everything needed to build a detection network. ``None`` fields take the scale/variant default."""
+    """Everything needed to build a network of any task. ``None`` fields take the scale/variant default."""
 
     scale: str = "n"  # one of n/s/m/l/x (spec section 1)
     nc: int = 80  # number of classes
@@ -51,6 +51,7 @@ class ModelConfig:
     residual: bool | None = None  # R-ELAN residual scaling of attention stages; None: on for l/x only
     residual_init: float = 0.01  # initial value of the R-ELAN residual scale gamma
     reg_max: int = 16  # DFL bins per box side
+    task: str = "detect"  # detect | segment | pose | obb | classify (yolov12.tasks); old checkpoints: detect
 
     def __post_init__(self) -> None:
         if self.scale not in SCALES:
@@ -59,6 +60,8 @@ class ModelConfig:
             raise ValueError(f"unknown variant {self.variant!r}; expected one of {', '.join(VARIANTS)}")
         if not isinstance(self.nc, int) or self.nc < 1:
             raise ValueError(f"nc must be a positive integer, got {self.nc!r}")
+        if not isinstance(self.task, str) or not self.task.isidentifier():
+            raise ValueError(f"task must be a task name such as 'detect', got {self.task!r}")
         if self.names and len(self.names) != self.nc:
             raise ValueError(f"{len(self.names)} class names given for nc={self.nc}")
         self.areas = tuple(int(a) for a in self.areas)  # type: ignore[assignment]

@@ -1,5 +1,7 @@
 """The main job (``yolov12 demo`` / ``make demo``): real data, no download, a few minutes on 2 CPU cores.
 
+``task=`` picks the task's main job (``detect``, the default; the other tasks add theirs to ``DEMOS``). Detection:
+
 1. Materialise the shipped handwritten-digit detection set (real MNIST digits composed onto canvases).
 2. Train yolov12n on it, starting from the digits model this project trained (shipped in
    ``yolov12/assets/weights``; from scratch when absent or ``from_scratch=True``).
@@ -12,8 +14,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from collections.abc import Callable
+
 from yolov12.api import YOLO
 from yolov12.data.embedded import embedded_dataset
+from yolov12.tasks import TaskNotAvailable, get_task
 from yolov12.training import TrainConfig
 from yolov12.utils import LOGGER
 from yolov12.utils.checks import check_field_types, check_int
@@ -24,6 +29,7 @@ SHIPPED = ASSETS / "weights" / "yolov12n-digits.safetensors"
 
 @dataclass
 class DemoConfig:
+    task: str = "detect"  # whose main job to run: detect (segment, pose, obb, classify as they arrive)
     epochs: int = 2  # training epochs of the demo run
     imgsz: int = 224  # the shipped digits model was trained at 224 (canvases are 224-320 px)
     batch: int = 16
@@ -38,11 +44,20 @@ class DemoConfig:
         self.device = "" if self.device is None else str(self.device)  # None: auto; a torch.device or an index
         check_field_types(self)
         check_int("predict_images", self.predict_images, 0)
+        get_task(self.task)  # an unknown task name is an error that lists the known ones
+        if self.task not in DEMOS:
+            raise TaskNotAvailable(f"yolov12 demo task={self.task}: no main job for this task yet "
+                                   f"(available: {', '.join(DEMOS)})")
         # the training arguments get the checks of `yolov12 train` now, before the dataset is built
         TrainConfig(epochs=self.epochs, imgsz=self.imgsz, batch=self.batch, workers=self.workers, lr0=self.lr0)
 
 
 def run_demo(cfg: DemoConfig) -> dict:
+    """Run the main job of ``cfg.task``; returns its summary (paths, metrics, seconds)."""
+    return DEMOS[cfg.task](cfg)
+
+
+def detect_demo(cfg: DemoConfig) -> dict:
     t0 = time.time()
     data = embedded_dataset("digits")
     LOGGER.info(f"[1/3] dataset: {data} (160 train / 40 val images of handwritten digits, 10 classes)")
@@ -73,3 +88,6 @@ def run_demo(cfg: DemoConfig) -> dict:
     LOGGER.info(f"demo done in {summary['seconds']} s: mAP50-95 {summary['mAP50-95']}, mAP50 {summary['mAP50']}; "
                 f"annotated images under {cfg.project}/predict*, training run under {result.save_dir}")
     return summary
+
+
+DEMOS: dict[str, Callable[[DemoConfig], dict]] = {"detect": detect_demo}

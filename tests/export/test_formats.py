@@ -7,6 +7,7 @@ import torch
 from onnx import TensorProto, helper
 
 from tests.export.conftest import max_rel
+from yolov12.tasks import get_task
 from yolov12.export import ExportConfig, export_model, load_onnx, load_torchscript
 from yolov12.inference.predictor import PredictConfig, Predictor
 
@@ -63,7 +64,8 @@ def test_predictor_runs_on_onnx_backend(models, exported):
     backend = load_onnx(exported("n", imgsz=(160, 160), dynamic=True))
     image = np.random.default_rng(0).integers(0, 255, (120, 200, 3), dtype=np.uint8)
     cfg = PredictConfig(imgsz=160, conf=0.05)
-    ours, ref = Predictor(backend, backend.names, cfg), Predictor(model, model.names, cfg)
+    detect = get_task("detect")
+    ours, ref = Predictor(backend, backend.names, cfg, detect), Predictor(model, model.names, cfg, detect)
     assert (ours.device.type, ours.dtype, ours.stride, ours.imgsz) == ("cpu", torch.float32, 32, (160, 160))
     batch = ours.preprocess([image])
     with torch.no_grad():

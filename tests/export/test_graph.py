@@ -5,7 +5,8 @@ import pytest
 import torch
 
 from tests.export.conftest import max_rel, randomise
-from yolov12.export.graph import Parts, SumConv, export_form
+from yolov12.export.graph import export_form
+from yolov12.nn.deploy import Parts, SumConv
 from yolov12.models.detection import build_model
 from yolov12.nn.conv import Concat, Conv
 

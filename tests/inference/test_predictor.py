@@ -16,6 +16,9 @@ from torch import nn
 
 from yolov12.inference import Results
 from yolov12.inference.predictor import PredictConfig, Predictor
+from yolov12.tasks import get_task
+
+DETECT = get_task("detect")
 
 NAMES = ["person", "stop sign", "dog"]
 RED_CLASS = 1
@@ -59,7 +62,7 @@ def red_image(h: int, w: int, box: tuple[int, int, int, int]) -> np.ndarray:
 def test_box_returns_in_original_coordinates_single_image():
     model = RedBoxModel()
     img = red_image(40, 64, (10, 8, 30, 28))  # non-square: h 40, w 64
-    (res,) = Predictor(model, NAMES, PredictConfig(imgsz=128))(img)
+    (res,) = Predictor(model, NAMES, PredictConfig(imgsz=128), DETECT)(img)
     # gain 2 -> 80 x 128, minimal rectangle (auto): pad 16 -> 8 top, 8 bottom -> input 96 x 128.
     assert model.inputs == [((1, 3, 96, 128), torch.float32)]
     assert isinstance(res, Results) and res.orig_shape == (40, 64) and res.path == "image0"
@@ -74,27 +77,27 @@ def test_mixed_shapes_batch_uses_full_square():
     model = RedBoxModel()
     wide = red_image(40, 64, (40, 5, 60, 35))
     tall = red_image(64, 40, (4, 30, 24, 60))
-    results = Predictor(model, NAMES, PredictConfig(imgsz=128, batch=2))([wide, tall])
+    results = Predictor(model, NAMES, PredictConfig(imgsz=128, batch=2), DETECT)([wide, tall])
     assert model.calls == 1 and model.inputs[0][0] == (2, 3, 128, 128)  # pads 24 top (wide) / 24 left (tall)
     np.testing.assert_allclose(results[0].boxes.xyxy[0].numpy(), [40, 5, 60, 35], atol=1.0)
     np.testing.assert_allclose(results[1].boxes.xyxy[0].numpy(), [4, 30, 24, 60], atol=1.0)
 
 
 def test_no_red_means_no_detections():
-    res = Predictor(RedBoxModel(), NAMES, PredictConfig(imgsz=64))(np.full((30, 50, 3), 60, np.uint8))[0]
+    res = Predictor(RedBoxModel(), NAMES, PredictConfig(imgsz=64), DETECT)(np.full((30, 50, 3), 60, np.uint8))[0]
     assert len(res) == 0 and res.boxes.data.shape == (0, 6)
 
 
 def test_conf_and_classes_filters():
     img = red_image(40, 64, (10, 8, 30, 28))
-    assert len(Predictor(RedBoxModel(), NAMES, PredictConfig(imgsz=64, conf=0.96))(img)[0]) == 0
-    assert len(Predictor(RedBoxModel(), NAMES, PredictConfig(imgsz=64, classes=[0]))(img)[0]) == 0
-    assert len(Predictor(RedBoxModel(), NAMES, PredictConfig(imgsz=64, conf=0.05))(img)[0]) == 2
+    assert len(Predictor(RedBoxModel(), NAMES, PredictConfig(imgsz=64, conf=0.96), DETECT)(img)[0]) == 0
+    assert len(Predictor(RedBoxModel(), NAMES, PredictConfig(imgsz=64, classes=[0]), DETECT)(img)[0]) == 0
+    assert len(Predictor(RedBoxModel(), NAMES, PredictConfig(imgsz=64, conf=0.05), DETECT)(img)[0]) == 2
 
 
 def test_inputs_follow_model_dtype():
     model = RedBoxModel(dtype=torch.float64)
-    res = Predictor(model, NAMES, PredictConfig(imgsz=64))(red_image(32, 32, (8, 8, 24, 24)))[0]
+    res = Predictor(model, NAMES, PredictConfig(imgsz=64), DETECT)(red_image(32, 32, (8, 8, 24, 24)))[0]
     assert model.inputs[0][1] == torch.float64 and len(res) == 1
 
 
@@ -107,7 +110,7 @@ def test_stream_is_lazy():
             pulled.append(i)
             yield red_image(32, 48, (4 + i, 4, 20 + i, 20))
 
-    it = Predictor(model, NAMES, PredictConfig(imgsz=64, stream=True))(frames())
+    it = Predictor(model, NAMES, PredictConfig(imgsz=64, stream=True), DETECT)(frames())
     assert not isinstance(it, list) and model.calls == 0 and pulled == []
     first = next(it)
     assert model.calls == 1 and pulled == [0]
@@ -117,7 +120,7 @@ def test_stream_is_lazy():
 
 
 def test_call_returns_list_and_checks_paths_eagerly(tmp_path):
-    p = Predictor(RedBoxModel(), NAMES, PredictConfig(imgsz=64))
+    p = Predictor(RedBoxModel(), NAMES, PredictConfig(imgsz=64), DETECT)
     out = p([red_image(32, 32, (0, 0, 8, 8)), red_image(32, 32, (8, 8, 16, 16))])
     assert isinstance(out, list) and len(out) == 2
     with pytest.raises(FileNotFoundError, match="missing.jpg"):
@@ -129,7 +132,7 @@ def test_save_images_labels_and_crops(tmp_path):
     src.mkdir()
     cv2.imwrite(str(src / "pic.png"), red_image(40, 64, (10, 8, 30, 28)))
     cfg = PredictConfig(imgsz=128, save=True, save_txt=True, save_conf=True, save_crop=True, project=str(tmp_path))
-    pred = Predictor(RedBoxModel(), NAMES, cfg)
+    pred = Predictor(RedBoxModel(), NAMES, cfg, DETECT)
     (res,) = pred(src)
     run = tmp_path / "exp"
     assert pred.save_dir == run
@@ -139,13 +142,13 @@ def test_save_images_labels_and_crops(tmp_path):
     np.testing.assert_allclose([cx, cy, w, h], [20 / 64, 18 / 40, 20 / 64, 20 / 40], atol=1.0 / 40)
     assert (run / "crops" / "stop sign" / "pic.jpg").is_file()
     # A second predictor gets the next run folder; the first keeps its own.
-    pred2 = Predictor(RedBoxModel(), NAMES, cfg)
+    pred2 = Predictor(RedBoxModel(), NAMES, cfg, DETECT)
     pred2(src)
     assert pred2.save_dir == tmp_path / "exp2"
 
 
 def test_nothing_saved_by_default(tmp_path):
-    pred = Predictor(RedBoxModel(), NAMES, PredictConfig(imgsz=64, project=str(tmp_path)))
+    pred = Predictor(RedBoxModel(), NAMES, PredictConfig(imgsz=64, project=str(tmp_path)), DETECT)
     pred(red_image(32, 32, (0, 0, 8, 8)))
     assert pred.save_dir is None and list(tmp_path.iterdir()) == []
 
@@ -157,7 +160,7 @@ def test_video_prediction_writes_annotated_video(tmp_path):
         writer.write(red_image(48, 64, (2 + 4 * i, 10, 22 + 4 * i, 30)))  # the box moves right 4 px per frame
     writer.release()
     cfg = PredictConfig(imgsz=64, save=True, save_txt=True, project=str(tmp_path), name="vid", stream=True)
-    results = list(Predictor(RedBoxModel(), NAMES, cfg)(src))
+    results = list(Predictor(RedBoxModel(), NAMES, cfg, DETECT)(src))
     assert [r.frame for r in results] == list(range(8))
     x1 = [float(r.boxes.xyxy[0, 0]) for r in results]
     np.testing.assert_allclose(x1, [2 + 4 * i for i in range(8)], atol=2.0)  # mp4 compression blurs edges
@@ -172,7 +175,7 @@ def test_video_prediction_writes_annotated_video(tmp_path):
 
 def test_bad_config_is_an_error():
     with pytest.raises(ValueError, match="batch"):
-        Predictor(RedBoxModel(), NAMES, PredictConfig(batch=0))
+        Predictor(RedBoxModel(), NAMES, PredictConfig(batch=0), DETECT)
 
 
 def test_with_the_real_model_untrained():
@@ -180,7 +183,7 @@ def test_with_the_real_model_untrained():
     models = pytest.importorskip("yolov12.models")
     model = models.build_model("n", nc=3)
     img = np.random.default_rng(0).integers(0, 256, (50, 90, 3), dtype=np.uint8)
-    (res,) = Predictor(model, NAMES, PredictConfig(imgsz=96, conf=0.0, max_det=7))(img)
+    (res,) = Predictor(model, NAMES, PredictConfig(imgsz=96, conf=0.0, max_det=7), DETECT)(img)
     assert res.boxes.data.shape == (7, 6) and res.boxes.data.dtype == torch.float32
     xyxy = res.boxes.xyxy
     assert (xyxy[:, [0, 2]] >= 0).all() and (xyxy[:, [0, 2]] <= 90).all()
@@ -210,7 +213,7 @@ def test_bad_settings_name_the_setting(kwargs, match):
 
 def test_settings_that_need_the_model():
     with pytest.raises(ValueError, match="classes=\\[5\\] names a class the model does not have; .* 0..2"):
-        Predictor(RedBoxModel(), NAMES, PredictConfig(classes=[5]))
+        Predictor(RedBoxModel(), NAMES, PredictConfig(classes=[5]), DETECT)
     assert PredictConfig(name=123).name == "123"  # the command line reads name=123 as an int
     assert PredictConfig(imgsz=[64, 96], classes=1).imgsz == [64, 96]
 

@@ -38,13 +38,14 @@ def test_reference_parity(name: str, cls_shape: str) -> None:
         targets["cls"] = targets["cls"].view(-1, 1)
     out = DetectionLoss(nc=80, strides=(8, 16, 32), cfg=LossConfig())(raw, targets)
     ref = d["loss.items"]
-    rel = ((out.items - ref).abs() / ref.abs()).max().item()
-    assert rel < REL_TOL, f"{name}: items {out.items.tolist()} vs {ref.tolist()} (max rel {rel:.2e})"
+    rel = ((out.vector - ref).abs() / ref.abs()).max().item()
+    assert rel < REL_TOL, f"{name}: items {out.vector.tolist()} vs {ref.tolist()} (max rel {rel:.2e})"
     # loss.total is stored as (1,) = sum(items) * B (an (3,) = items * B variant is summed the same way)
     total_ref = d["loss.total"].sum()
     torch.testing.assert_close(total_ref, ref.sum() * raw[0].shape[0], rtol=1e-6, atol=0)
     assert abs(out.total.item() - total_ref.item()) / total_ref.item() < REL_TOL
-    assert out.items.shape == (3,) and not out.items.requires_grad
+    assert out.vector.shape == (3,) and not out.vector.requires_grad
+    assert tuple(out.items) == DetectionLoss.item_names == ("box", "cls", "dfl")
 
 
 @pytest.mark.parametrize("name", REF_NAMES)
@@ -52,8 +53,8 @@ def test_reference_parity_tiny_box_option_is_inert_for_large_boxes(name: str) ->
     """All reference boxes are >= 20 px, so the Ultralytics-8.4 tiny-box widening must not change anything."""
     d = _load_ref(name)
     raw, targets = _ref_inputs(d)
-    a = DetectionLoss(80, cfg=LossConfig())(raw, targets).items
-    b = DetectionLoss(80, cfg=LossConfig(expand_tiny_boxes=True))(raw, targets).items
+    a = DetectionLoss(80, cfg=LossConfig())(raw, targets).vector
+    b = DetectionLoss(80, cfg=LossConfig(expand_tiny_boxes=True))(raw, targets).vector
     torch.testing.assert_close(a, b, rtol=0, atol=0)
 
 
@@ -62,10 +63,10 @@ def test_reference_parity_is_sensitive() -> None:
     d = _load_ref(REF_NAMES[1])
     raw, targets = _ref_inputs(d)
     ref = d["loss.items"]
-    wrong_gain = DetectionLoss(80, cfg=LossConfig(dfl=1.0))(raw, targets).items
+    wrong_gain = DetectionLoss(80, cfg=LossConfig(dfl=1.0))(raw, targets).vector
     assert ((wrong_gain - ref).abs() / ref).max() > 1e-2
     moved = dict(targets, bboxes=targets["bboxes"] + torch.tensor([0.01, 0.0, 0.0, 0.0]))
-    assert ((DetectionLoss(80)(raw, moved).items - ref).abs() / ref).max() > 1e-3
+    assert ((DetectionLoss(80)(raw, moved).vector - ref).abs() / ref).max() > 1e-3
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -89,9 +90,9 @@ def _targets(rows: list[tuple[int, int, float, float, float, float]]) -> dict[st
 def _check(out: LossOutput, raw: list[torch.Tensor], expect_box: bool = True) -> None:
     assert isinstance(out, LossOutput)
     assert out.total.dim() == 0 and torch.isfinite(out.total)
-    assert torch.isfinite(out.items).all()
+    assert torch.isfinite(out.vector).all()
     if expect_box:
-        assert (out.items > 0).all(), out.items
+        assert (out.vector > 0).all(), out.vector
     out.total.backward()
     for x in raw:
         assert x.grad is not None and torch.isfinite(x.grad).all()
@@ -120,11 +121,11 @@ def test_batch_without_objects(cls_shape: tuple[int, ...]) -> None:
     raw = _raw(batch=2, nc=3)
     targets = {"batch_idx": torch.zeros(0), "cls": torch.zeros(cls_shape), "bboxes": torch.zeros(0, 4)}
     out = DetectionLoss(nc=3)(raw, targets)
-    assert out.items[0] == 0 and out.items[2] == 0 and out.items[1] > 0
+    assert out.vector[0] == 0 and out.vector[2] == 0 and out.vector[1] > 0
     # with no targets the class loss is plain BCE against zeros, summed (target-score sum clamped to 1)
     pred = torch.cat([x.detach().flatten(2) for x in raw], 2)[:, 64:]
     expected = torch.nn.functional.softplus(pred).sum() * 0.5
-    torch.testing.assert_close(out.items[1], expected, rtol=1e-5, atol=0)
+    torch.testing.assert_close(out.vector[1], expected, rtol=1e-5, atol=0)
     _check(out, raw, expect_box=False)
 
 
@@ -148,10 +149,10 @@ def test_one_tiny_box() -> None:
     _set_p3_box_distance(raw2, 0.5)  # 8 px boxes: positive CIoU with the box at anchors 28 and 36
     between = _targets([(0, 1, 30 / 64, 30 / 64, 3 / 64, 3 / 64)])  # no anchor of any level in 28.5..31.5
     out = DetectionLoss(nc=2)(raw2, between)
-    assert out.items[0] == 0 and out.items[2] == 0
+    assert out.vector[0] == 0 and out.vector[2] == 0
     # ... but the Ultralytics-8.4 option widens it to 16 px, which takes in four anchors
     out84 = DetectionLoss(nc=2, cfg=LossConfig(expand_tiny_boxes=True))(raw2, between)
-    assert out84.items[0] > 0 and out84.items[2] > 0
+    assert out84.vector[0] > 0 and out84.vector[2] > 0
 
 
 def test_many_overlapping_boxes() -> None:
@@ -179,8 +180,8 @@ def test_any_batch_size_and_nc_and_permutation_invariance() -> None:
     raw = _raw(batch=4, nc=7, seed=5)
     rows = [(3, 6, 0.5, 0.5, 0.3, 0.4), (0, 0, 0.2, 0.3, 0.2, 0.3), (3, 2, 0.7, 0.6, 0.3, 0.3)]
     crit = DetectionLoss(nc=7)
-    a = crit(raw, _targets(rows)).items
-    b = crit(raw, _targets([rows[1], rows[0], rows[2]])).items
+    a = crit(raw, _targets(rows)).vector
+    b = crit(raw, _targets([rows[1], rows[0], rows[2]])).vector
     torch.testing.assert_close(a, b)
 
 
@@ -188,25 +189,25 @@ def test_autocast_computes_in_float32() -> None:
     raw = _raw(nc=4)
     targets = _targets([(0, 1, 0.5, 0.5, 0.4, 0.5), (1, 3, 0.3, 0.6, 0.3, 0.3)])
     crit = DetectionLoss(nc=4)
-    ref = crit(raw, targets).items
+    ref = crit(raw, targets).vector
     with torch.autocast(device_type="cpu", dtype=torch.bfloat16):
         out = crit(raw, targets)
     assert out.total.dtype == torch.float32
-    torch.testing.assert_close(out.items, ref)
+    torch.testing.assert_close(out.vector, ref)
     # half-precision raw maps (as an autocast model emits them) are upcast, not computed in half
     half = [x.detach().bfloat16() for x in raw]
     out_half = crit(half, targets)
     assert out_half.total.dtype == torch.float32
-    expected = crit([x.float() for x in half], targets).items
-    torch.testing.assert_close(out_half.items, expected)
+    expected = crit([x.float() for x in half], targets).vector
+    torch.testing.assert_close(out_half.vector, expected)
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 def test_cuda_matches_cpu() -> None:
     d = _load_ref(REF_NAMES[0])
     raw, targets = _ref_inputs(d)
-    cpu = DetectionLoss(80)(raw, targets).items
+    cpu = DetectionLoss(80)(raw, targets).vector
     crit = DetectionLoss(80).cuda()
     with torch.autocast(device_type="cuda", dtype=torch.float16):
-        gpu = crit([x.cuda() for x in raw], {k: v.cuda() for k, v in targets.items()}).items.cpu()
+        gpu = crit([x.cuda() for x in raw], {k: v.cuda() for k, v in targets.items()}).vector.cpu()
     torch.testing.assert_close(gpu, cpu, rtol=1e-4, atol=0)

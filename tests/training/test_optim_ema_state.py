@@ -75,8 +75,9 @@ def test_train_state_round_trip(tmp_path):
 def test_train_config_validation():
     with pytest.raises(ValueError, match="epochs"):
         TrainConfig(epochs=0)
-    with pytest.raises(ValueError, match="multiple of 32"):
-        TrainConfig(imgsz=100)
+    with pytest.raises(ValueError, match="imgsz must be a positive integer"):
+        TrainConfig(imgsz=0)
+    assert TrainConfig(imgsz=100).imgsz == 128  # the one image-size rule: rounded up to the stride
     with pytest.raises(ValueError, match="did you mean 'epochs'"):
         TrainConfig.from_dict({"epoch": 3})
     assert TrainConfig().augment("s").scale == 0.9 and TrainConfig(scale=0.3).augment("s").scale == 0.3

@@ -3,7 +3,7 @@
 import pytest
 
 from yolov12.training import TrainConfig, Trainer
-from yolov12.training.trainer import resolve_data
+from yolov12.data import resolve_data
 
 
 def test_freezing_every_layer_is_an_error():

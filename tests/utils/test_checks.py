@@ -47,3 +47,29 @@ def test_int_range_imgsz():
     for bad in (0, -64, 65, 1.5, "64", [64], [64, 64, 64], None):
         with pytest.raises(ValueError, match="imgsz must be a positive multiple of 32"):
             check_imgsz("imgsz", bad, 32)
+
+
+def test_one_image_size_rule_for_every_mode(caplog):
+    """Every mode takes a positive size and rounds each side up to the stride (32) with one warning."""
+    import logging
+
+    from yolov12.export import ExportConfig
+    from yolov12.inference.predictor import PredictConfig, Predictor
+    from yolov12.models import build_model
+    from yolov12.tasks import get_task
+    from yolov12.training import TrainConfig
+    from yolov12.utils.checks import image_size
+
+    assert image_size("imgsz", 640) == (640, 640)
+    with caplog.at_level(logging.WARNING, logger="yolov12"):
+        assert image_size("imgsz", [100, 33]) == (128, 64)
+    assert "imgsz=[100, 33] is not a multiple of the stride 32; using [128, 64]" in caplog.text
+    assert TrainConfig(imgsz=100).imgsz == 128
+    assert ExportConfig(imgsz=100).hw == (128, 128) and ExportConfig(imgsz=[96, 100]).hw == (96, 128)
+    predictor = Predictor(build_model("n", nc=2), ["a", "b"], PredictConfig(imgsz=100), get_task("detect"))
+    assert predictor.imgsz == (128, 128)
+    for bad in (0, -32, "64", [64], 1.5):
+        with pytest.raises(ValueError, match="imgsz must be a positive integer"):
+            image_size("imgsz", bad)
+    with pytest.raises(ValueError, match="imgsz must be a positive integer, got \\[64, 64\\]"):
+        image_size("imgsz", [64, 64], square=True)

@@ -8,8 +8,9 @@ import pytest
 import torch
 
 from yolov12.models import build_model
+from yolov12.tasks import load_model
 from yolov12.weights import (
-    CheckpointFormatError, UnsafeCheckpointError, load_model, load_weights, safe_load_pt, save_model,
+    CheckpointFormatError, UnsafeCheckpointError, load_weights, safe_load_pt, save_model,
     transfer_weights,
 )
 

@@ -10,7 +10,7 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from yolov12.weights import load_model
+from yolov12.tasks import load_model
 
 CASES = [
     ("yolo12n", "yolo12n-reference.safetensors", "v1"),

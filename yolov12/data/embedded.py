@@ -56,3 +56,15 @@ def embedded_dataset(
         return build_digits_dataset(digits, labels, root, n_train=n_train, n_val=n_val, seed=seed)
     shutil.copytree(ASSETS / "trees", root, dirs_exist_ok=True)
     return yaml_path
+
+
+def resolve_data(data: str | Path) -> Path:
+    """``data=`` of any mode -> a data.yaml path: the embedded names ('digits', 'trees') materialise their set."""
+    if not data:
+        raise ValueError("data= is required (a data.yaml, or 'digits' / 'trees' for the embedded datasets)")
+    if not isinstance(data, str | Path):
+        raise ValueError(f"data= must be a data.yaml path, or 'digits' / 'trees' for the embedded datasets; "
+                         f"got {data!r}")
+    if data in EMBEDDED:
+        return embedded_dataset(data)
+    return Path(data)

@@ -1,8 +1,14 @@
-"""YOLO-format label files: path mapping and a strict, forgiving parser.
+"""YOLO-format label files: path mapping and a strict, forgiving parser, told the task's format.
 
-A label file has one object per line: ``class cx cy w h`` (normalised box) or ``class x1 y1 x2 y2 ...``
-(normalised polygon, at least 3 points; its bounding box becomes the box). Problems are collected as
-:class:`LabelIssue` rather than raised, so a scan can report them once per file.
+One object per line, normalised coordinates; what a line may hold is the task's :class:`LabelFormat`:
+
+- ``detect``: ``class cx cy w h``, or ``class x1 y1 x2 y2 ...`` (a polygon of 3+ points; its bounding box is used);
+- ``segment``: ``class x1 y1 x2 y2 ...``, a polygon of 3+ points;
+- ``pose``: ``class cx cy w h`` then K keypoints of D values (``x y`` or ``x y v``), ``kpt_shape`` = (K, D);
+- ``obb``: ``class x1 y1 x2 y2 x3 y3 x4 y4``, the four corners of an oriented box.
+
+The format is never guessed from the column count: a line that does not fit it is a problem naming the file and
+line, counted and dropped. Problems are collected rather than raised, so a scan can report them once per file.
 """
 
 from __future__ import annotations
@@ -27,19 +33,70 @@ def img2label_path(im_file: str | Path) -> Path:
     return Path(im_file).with_suffix(".txt")
 
 
+LABEL_KINDS = ("detect", "segment", "pose", "obb")
+
+
+@dataclass(frozen=True)
+class LabelFormat:
+    """What one label line holds (see the module docstring). ``kpt_shape`` (K, D) only for ``pose``."""
+
+    kind: str = "detect"
+    kpt_shape: tuple[int, int] | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in LABEL_KINDS:
+            raise ValueError(f"unknown label format {self.kind!r}; expected one of {', '.join(LABEL_KINDS)}")
+        if self.kind == "pose":
+            k = self.kpt_shape
+            if k is None or len(k) != 2 or int(k[0]) < 1 or int(k[1]) not in (2, 3):
+                raise ValueError(f"pose labels need kpt_shape [K, 2] or [K, 3] with K >= 1, got {k!r}")
+            object.__setattr__(self, "kpt_shape", (int(k[0]), int(k[1])))
+        elif self.kpt_shape is not None:
+            raise ValueError(f"kpt_shape is only for pose labels, not {self.kind!r}")
+
+    def expected(self) -> str:
+        """The line layout, for messages."""
+        return {
+            "detect": "class cx cy w h, or class and a polygon of 3+ points (1 + 2k columns, k >= 3)",
+            "segment": "class and a polygon of 3+ points (1 + 2k columns, k >= 3)",
+            "obb": "class x1 y1 x2 y2 x3 y3 x4 y4 (9 columns)",
+            "pose": f"class cx cy w h and {self.kpt_shape and self.kpt_shape[0]} keypoints of "
+                    f"{self.kpt_shape and self.kpt_shape[1]} values ({5 + self._kpt_values()} columns)",
+        }[self.kind]
+
+    def _kpt_values(self) -> int:
+        return self.kpt_shape[0] * self.kpt_shape[1] if self.kpt_shape else 0
+
+    def fits(self, n: int) -> str | None:
+        """How a line of ``n`` columns is read: 'box', 'polygon', 'keypoints', or None when it does not fit."""
+        polygon = n >= 7 and n % 2 == 1
+        if self.kind == "detect":
+            return "box" if n == 5 else "polygon" if polygon else None
+        if self.kind == "segment":
+            return "polygon" if polygon else None
+        if self.kind == "obb":
+            return "polygon" if n == 9 else None
+        return "keypoints" if n == 5 + self._kpt_values() else None
+
+
+DETECT_LABELS = LabelFormat("detect")
+
+
 @dataclass
 class ParsedLabels:
     """Result of parsing one label file.
 
     Attributes:
         cls: (n,) int64. boxes: (n, 4) float32 normalised cxcywh. segments: n polygons (k, 2) normalised, or None
-        unless every object is a polygon. problems: human-readable reasons (one per bad line).
+        unless every object is a polygon (segment: the polygons; obb: the 4 corners). keypoints: (n, K, D) for
+        pose labels, else None. problems: human-readable reasons (one per bad line).
         class_errors: lines whose class id is >= nc (``file:line: ...``), a hard error for the dataset.
     """
 
     cls: np.ndarray
     boxes: np.ndarray
     segments: list[np.ndarray] | None
+    keypoints: np.ndarray | None = None
     problems: list[str] = field(default_factory=list)
     class_errors: list[str] = field(default_factory=list)
     duplicates: int = 0
@@ -55,11 +112,12 @@ def _fit_unit(values: np.ndarray) -> tuple[np.ndarray | None, bool]:
     return np.clip(values, 0.0, 1.0), clipped
 
 
-def parse_label_text(text: str, nc: int, name: str = "<labels>") -> ParsedLabels:
-    """Parse the text of a YOLO label file for a dataset of ``nc`` classes. See the module docstring."""
+def parse_label_text(text: str, nc: int, name: str = "<labels>", fmt: LabelFormat = DETECT_LABELS) -> ParsedLabels:
+    """Parse the text of a YOLO label file in format ``fmt`` for a dataset of ``nc`` classes (module docstring)."""
     cls_out: list[int] = []
     boxes_out: list[np.ndarray] = []
     segs_out: list[np.ndarray | None] = []
+    kpts_out: list[np.ndarray] = []
     seen: set[tuple] = set()
     res = ParsedLabels(np.zeros(0, np.int64), np.zeros((0, 4), np.float32), None)
     for lineno, line in enumerate(text.splitlines(), 1):
@@ -67,8 +125,9 @@ def parse_label_text(text: str, nc: int, name: str = "<labels>") -> ParsedLabels
         if not tokens:
             continue
         where = f"{name}:{lineno}"
-        if len(tokens) != 5 and (len(tokens) < 7 or len(tokens) % 2 == 0):
-            res.problems.append(f"{where}: {len(tokens)} columns (need 5, or 1 + 2k with k >= 3 for a polygon)")
+        layout = fmt.fits(len(tokens))
+        if layout is None:
+            res.problems.append(f"{where}: {len(tokens)} columns; {fmt.kind} labels are {fmt.expected()}")
             res.dropped += 1
             continue
         try:
@@ -94,9 +153,11 @@ def parse_label_text(text: str, nc: int, name: str = "<labels>") -> ParsedLabels
             res.duplicates += 1
             continue
         seen.add(key)
-        seg = None
-        if len(tokens) == 5:
-            cx, cy, w, h = values[1:]
+        seg = kpts = None
+        if layout == "keypoints":
+            kpts = values[5:].reshape(fmt.kpt_shape)
+        if layout != "polygon":
+            cx, cy, w, h = values[1:5]
             if w <= 0 or h <= 0:
                 res.problems.append(f"{where}: non-positive box size w={w:g} h={h:g}")
                 res.dropped += 1
@@ -120,6 +181,8 @@ def parse_label_text(text: str, nc: int, name: str = "<labels>") -> ParsedLabels
         cls_out.append(int(c))
         boxes_out.append(np.array([xyxy[0] + bw / 2, xyxy[1] + bh / 2, bw, bh]))
         segs_out.append(seg)
+        if kpts is not None:
+            kpts_out.append(kpts)
     if res.duplicates:
         res.problems.append(f"{name}: {res.duplicates} duplicate line(s) dropped")
     if res.clipped:
@@ -129,15 +192,17 @@ def parse_label_text(text: str, nc: int, name: str = "<labels>") -> ParsedLabels
         res.boxes = np.stack(boxes_out).astype(np.float32)
         if all(s is not None for s in segs_out):
             res.segments = [s.astype(np.float32) for s in segs_out]
+        if kpts_out:
+            res.keypoints = np.stack(kpts_out).astype(np.float32)
     return res
 
 
-def parse_label_file(path: str | Path, nc: int) -> ParsedLabels:
+def parse_label_file(path: str | Path, nc: int, fmt: LabelFormat = DETECT_LABELS) -> ParsedLabels:
     """Read and parse one label file (see :func:`parse_label_text`). Raises OSError when unreadable."""
     path = Path(path)
     with open(path, encoding="utf-8", errors="replace") as f:
         text = f.read()
-    return parse_label_text(text, nc, name=os.fspath(path))
+    return parse_label_text(text, nc, name=os.fspath(path), fmt=fmt)
 
 
 def format_label_lines(cls: np.ndarray, boxes: np.ndarray, segments: list[np.ndarray] | None = None) -> str:

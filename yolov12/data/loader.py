@@ -27,6 +27,7 @@ from torch.utils.data import DataLoader, DistributedSampler
 from yolov12.data.augment import AugmentConfig
 from yolov12.data.config import DataConfig, load_data_config
 from yolov12.data.dataset import YOLODataset
+from yolov12.data.labels import DETECT_LABELS, LabelFormat
 from yolov12.data.scan import scan_split
 
 
@@ -43,18 +44,20 @@ def build_dataset(
     label_cache: bool = True,
     seed: int = 0,
     workers: int = 4,
+    label_format: LabelFormat = DETECT_LABELS,
 ) -> YOLODataset:
     """Scan split ``split`` of a dataset and wrap it in a :class:`YOLODataset`.
 
     ``augment`` None means validation behaviour (letterbox, no upscaling); pass ``rect=True`` (with the loader's
     ``batch_size``) for rectangular validation batches. ``cache`` is None, 'ram' or 'disk' (decoded images);
-    ``label_cache`` toggles the scan cache (``cache_dir`` holds both when given).
+    ``label_cache`` toggles the scan cache (``cache_dir`` holds both when given). ``label_format``: what the
+    task's label lines hold (:class:`~yolov12.data.labels.LabelFormat`).
     """
     cfg = load_data_config(data_cfg)
     prefix = f"{split}: "
     samples, _ = scan_split(
         cfg.split(split), cfg.nc, cache=label_cache, cache_dir=Path(cache_dir) if cache_dir else None,
-        workers=workers, prefix=prefix,
+        workers=workers, prefix=prefix, label_format=label_format,
     )
     return YOLODataset(
         samples, imgsz=imgsz, augment=augment, rect=rect, batch_size=batch_size, stride=stride, cache=cache,

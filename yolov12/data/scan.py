@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from yolov12.data.images import ImageReadError, imread, is_image_file
-from yolov12.data.labels import img2label_path, parse_label_file
+from yolov12.data.labels import DETECT_LABELS, LabelFormat, img2label_path, parse_label_file
 from yolov12.data.sample import Sample, ScanStats
 from yolov12.utils import LOGGER, atomic_write_bytes
 
@@ -76,9 +76,9 @@ def _stat_key(p: Path) -> tuple[int, int]:
         return -1, -1
 
 
-def files_hash(im_files: list[Path], label_files: list[Path], nc: int) -> str:
-    """Hash of all paths, sizes and mtimes (and nc): changes whenever any image or label file changes."""
-    h = hashlib.sha256(f"v{CACHE_VERSION} nc={nc}".encode())
+def files_hash(im_files: list[Path], label_files: list[Path], nc: int, fmt: LabelFormat = DETECT_LABELS) -> str:
+    """Hash of all paths, sizes and mtimes (and nc, label format): changes whenever any image or label changes."""
+    h = hashlib.sha256(f"v{CACHE_VERSION} nc={nc} fmt={fmt.kind}:{fmt.kpt_shape}".encode())
     for im, lb in zip(im_files, label_files):
         h.update(f"{im}|{_stat_key(im)}|{lb}|{_stat_key(lb)}\n".encode())
     return h.hexdigest()
@@ -95,7 +95,7 @@ class _FileResult:
     clipped: int = 0
 
 
-def _scan_one(im_file: Path, label_file: Path, nc: int) -> _FileResult:
+def _scan_one(im_file: Path, label_file: Path, nc: int, fmt: LabelFormat) -> _FileResult:
     try:
         shape = imread(im_file).shape[:2]
     except ImageReadError as e:
@@ -104,7 +104,7 @@ def _scan_one(im_file: Path, label_file: Path, nc: int) -> _FileResult:
     if not label_file.is_file():
         return _FileResult(Sample(str(im_file), shape, *empty), "missing", [], [])
     try:
-        parsed = parse_label_file(label_file, nc)
+        parsed = parse_label_file(label_file, nc, fmt)
     except OSError as e:
         return _FileResult(None, "corrupt", [f"{label_file}: unreadable label file ({e}) (image excluded)"], [])
     sample: Sample | None = Sample(str(im_file), shape, parsed.cls, parsed.boxes, parsed.segments)
@@ -205,10 +205,12 @@ def scan_split(
     cache_dir: Path | None = None,
     workers: int = 4,
     prefix: str = "",
+    label_format: LabelFormat = DETECT_LABELS,
 ) -> tuple[list[Sample], ScanStats]:
     """Scan image sources of one split -> (usable samples, stats).
 
-    Background images (no or empty label file) are kept with zero objects; corrupt images are excluded. Raises
+    Label lines are read in ``label_format`` (the task's). Background images (no or empty label file) are kept
+    with zero objects; corrupt images are excluded. Raises
     :class:`LabelError` listing every ``file:line`` whose class id is >= ``nc``, and FileNotFoundError when no
     image is found at all.
     """
@@ -217,7 +219,7 @@ def scan_split(
     if not im_files:
         raise FileNotFoundError(f"{prefix}no images found in {', '.join(map(str, sources))}")
     label_files = [img2label_path(p) for p in im_files]
-    key = files_hash(im_files, label_files, nc)
+    key = files_hash(im_files, label_files, nc, label_format)
     cache_path = default_cache_path(label_files, cache_dir, key)
     if cache and cache_path.is_file():
         loaded = _load_cache(cache_path, key)
@@ -227,7 +229,7 @@ def scan_split(
             return samples, stats
 
     with ThreadPoolExecutor(max(1, workers)) as pool:
-        results = list(pool.map(lambda a: _scan_one(a[0], a[1], nc), zip(im_files, label_files)))
+        results = list(pool.map(lambda a: _scan_one(a[0], a[1], nc, label_format), zip(im_files, label_files)))
 
     samples: list[Sample] = []
     class_errors: list[str] = []

@@ -24,7 +24,8 @@ class OnnxBackend(nn.Module):
     prediction (cxcywh boxes, the score at the detection's class, 0 elsewhere), so the Predictor's NMS keeps
     them unchanged; ``forward_raw`` gives the graph's own outputs.
 
-    Attributes: ``names`` (list[str]), ``nc``, ``stride`` (32), ``imgsz`` ((h, w) exported size),
+    Attributes: ``names`` (list[str]), ``nc``, ``task`` (from the metadata; a foreign file is read as a
+    detector), ``stride`` (32), ``imgsz`` ((h, w) exported size),
     ``dynamic`` (accepts other sizes), ``metadata`` (dict[str, str]), ``session`` (onnxruntime session).
     """
 
@@ -59,8 +60,10 @@ class OnnxBackend(nn.Module):
             self.names = list(json.loads(self.metadata["names"]))
             self.imgsz = tuple(json.loads(self.metadata["imgsz"]))
             self.stride = int(self.metadata["stride"])
+            self.task = self.metadata["task"]
         else:
             self._foreign(inp.shape)
+            self.task = "detect"
         self.nc = len(self.names)
 
     def _foreign(self, in_shape: list) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from yolov12.utils.checks import check_field_types, check_imgsz, check_range
+from yolov12.utils.checks import check_field_types, check_range, image_size
 
 FORMATS = ("onnx", "torchscript")  # supported export formats
 SUFFIX = {"onnx": ".onnx", "torchscript": ".torchscript"}
@@ -43,7 +43,8 @@ class ExportConfig:
         if self.format not in FORMATS:
             raise ValueError(f"unsupported export format {self.format!r}; supported formats: {', '.join(FORMATS)}")
         check_field_types(self)
-        check_imgsz("imgsz", self.imgsz, 32)  # the largest stride
+        hw = image_size("imgsz", self.imgsz)  # rounded up to multiples of the largest stride
+        self.imgsz = hw[0] if isinstance(self.imgsz, int) else hw
         check_range("conf", self.conf, 0, 1)
         check_range("iou", self.iou, 0, 1)
         min_opset = MIN_OPSET_NMS if self.nms else MIN_OPSET
@@ -62,7 +63,7 @@ class ExportConfig:
     @property
     def hw(self) -> tuple[int, int]:
         """(height, width) of the example input, pixels."""
-        return check_imgsz("imgsz", self.imgsz, 32)
+        return image_size("imgsz", self.imgsz)
 
     @property
     def opset_version(self) -> int:

@@ -5,20 +5,23 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
+from torch import nn
 
 from yolov12.export.config import SUFFIX, ExportConfig
 from yolov12.export.graph import export_form
 from yolov12.export.nms import ExportGraph, NMSHead
 from yolov12.export.onnx import export_onnx, make_metadata
 from yolov12.export.torchscript import export_torchscript
-from yolov12.models.detection import DetectionModel
+from yolov12.tasks import get_task
 from yolov12.utils import LOGGER
 
 
-def export_model(model: DetectionModel, cfg: ExportConfig | None = None) -> Path:
+def export_model(model: nn.Module, cfg: ExportConfig | None = None) -> Path:
     """Export a fused copy of ``model`` (left untouched) as ``cfg.format``; returns the written file's path."""
     cfg = cfg or ExportConfig()
-    out = Path(cfg.output) if cfg.output is not None else Path(f"yolov12{model.cfg.scale}{SUFFIX[cfg.format]}")
+    get_task(model.cfg.task).require("export")
+    default = f"yolov12{model.cfg.scale}{get_task(model.cfg.task).suffix}{SUFFIX[cfg.format]}"
+    out = Path(cfg.output) if cfg.output is not None else Path(default)
     out.parent.mkdir(parents=True, exist_ok=True)
     net = export_form(model)  # a copy: the caller's model keeps its device, mode and modules
     if cfg.format == "onnx":
@@ -36,7 +39,7 @@ def export_model(model: DetectionModel, cfg: ExportConfig | None = None) -> Path
 
         fp32 = out.with_name(out.stem + "-fp32" + out.suffix)
         export_onnx(graph, example, cfg, meta, fp32)
-        quantize_int8(fp32, out, images=cfg.data)
+        quantize_int8(fp32, out, images=cfg.data, keep_float=f"layers.{len(model.layers) - 1}")
         fp32.unlink()
     elif cfg.format == "onnx":
         export_onnx(graph, example, cfg, meta, out)

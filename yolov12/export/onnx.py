@@ -105,7 +105,7 @@ def make_metadata(model: torch.nn.Module, cfg: ExportConfig) -> dict[str, str]:
         "imgsz": json.dumps(list(cfg.hw)),
         "stride": "32",
         "nc": str(mcfg.nc),
-        "task": "detect",
+        "task": mcfg.task,
         "scale": mcfg.scale,
         "variant": mcfg.variant,
         "yolov12_version": __version__,

@@ -65,9 +65,11 @@ class _Reader:
         self._it = iter(self.files)
 
 
-def quantize_int8(src: str | Path, dst: str | Path, images: str | Path | None = None, n_images: int = 16) -> Path:
+def quantize_int8(src: str | Path, dst: str | Path, images: str | Path | None = None, n_images: int = 16,
+                  keep_float: str = "layers.21") -> Path:
     """EXPERIMENTAL: static INT8 (QDQ) copy of our ONNX export ``src`` at ``dst``, calibrated on real images.
 
+    ``keep_float``: the head's module path (its row): its decoding and last convs stay float.
     The graph must have static input shapes (export with ``dynamic=False``); metadata is carried over.
     """
     import onnx
@@ -79,7 +81,7 @@ def quantize_int8(src: str | Path, dst: str | Path, images: str | Path | None = 
     if len(dims) != 4 or 0 in dims:
         raise ValueError(f"INT8 calibration needs a static (B, 3, H, W) input, got {dims}; export with dynamic=False")
     last = {f"cv{b}.{i}.2" for b in (2, 3) for i in range(3)}  # the head's box / class logit convs
-    head_tail = [n.name for n in model.graph.node if "layers.21" in n.name and (
+    head_tail = [n.name for n in model.graph.node if keep_float in n.name and (
         n.op_type != "Conv" or "/dfl/" in n.name or n.name.split("/")[-2] in last)]
     files = calibration_images(images, n_images)
     LOGGER.info(f"INT8 calibration on {len(files)} images at {dims[2]}x{dims[3]}")

@@ -1,6 +1,7 @@
-"""The prediction pipeline: source -> letterbox -> model -> NMS -> boxes in original pixels -> :class:`Results`.
+"""The prediction pipeline: source -> letterbox -> model -> the task's post-processing (predictions in original
+pixels) -> the task's :class:`Results`.
 
->>> predictor = Predictor(model, names=["person", "car"], cfg=PredictConfig(conf=0.3, save=True))
+>>> predictor = Predictor(model, ["person", "car"], PredictConfig(conf=0.3, save=True), get_task("detect"))
 >>> for r in predictor.stream("video.mp4"):   # one Results per frame, read lazily
 ...     print(r.verbose())
 
@@ -20,7 +21,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from numbers import Integral
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import cv2
 import numpy as np
@@ -28,12 +29,11 @@ import torch
 from torch import nn
 
 from yolov12.data import letterbox
+from yolov12.inference.postprocess import NMSConfig
 from yolov12.inference.results import Results, normalize_names
 from yolov12.inference.sources import SourceItem, iter_source
-from yolov12.ops.boxes import scale_boxes
-from yolov12.ops.nms import non_max_suppression
 from yolov12.utils import LOGGER, increment_path
-from yolov12.utils.checks import check_field_types, check_imgsz, check_int, check_range
+from yolov12.utils.checks import check_field_types, check_imgsz, check_int, check_range, image_size
 
 
 @dataclass
@@ -66,7 +66,7 @@ class PredictConfig:
         check_field_types(self)
         check_range("conf", self.conf, 0, 1)
         check_range("iou", self.iou, 0, 1)
-        check_imgsz("imgsz", self.imgsz)
+        check_imgsz("imgsz", self.imgsz)  # rounded up to the model's stride by the Predictor (image_size)
         check_int("max_det", self.max_det, 1)
         check_int("batch", self.batch, 1)
         given = self.classes
@@ -77,6 +77,21 @@ class PredictConfig:
             raise ValueError(f"classes must be None or a list of class indices (integers >= 0), got {given!r}")
         if self.line_width is not None:
             check_int("line_width", self.line_width, 1)
+
+    @property
+    def nms(self) -> NMSConfig:
+        classes = tuple(int(c) for c in self.classes) if self.classes is not None else None
+        return NMSConfig(conf=self.conf, iou=self.iou, max_det=self.max_det, classes=classes,
+                         agnostic=self.agnostic_nms)
+
+
+class PredictTask(Protocol):
+    """What prediction asks of a task (see ``yolov12.tasks.base.Task``)."""
+
+    def postprocess(self, output: Any, in_hw: tuple[int, int], orig_shapes: list, ratio_pads: list,
+                    nms: NMSConfig) -> list[Any]: ...
+    def results(self, orig_img: np.ndarray, path: str, names: dict[int, str], pred: Any, speed: dict[str, float],
+                frame: int) -> Results: ...
 
 
 def _model_device_dtype(model: nn.Module, cfg: PredictConfig) -> tuple[torch.device, torch.dtype]:
@@ -93,14 +108,6 @@ def _model_stride(model: nn.Module) -> int:
     return max(int(torch.as_tensor(stride).max().item()), 32)
 
 
-def _imgsz_hw(imgsz: int | Sequence[int], stride: int) -> tuple[int, int]:
-    h, w = (imgsz, imgsz) if isinstance(imgsz, int) else (int(imgsz[0]), int(imgsz[1]))
-    out = (int(np.ceil(h / stride) * stride), int(np.ceil(w / stride) * stride))
-    if out != (h, w):
-        LOGGER.warning(f"WARNING: imgsz {(h, w)} is not a multiple of stride {stride}; using {out}")
-    return out
-
-
 @dataclass(frozen=True)
 class Letterboxed:
     """A preprocessed batch: the model input and how each image was mapped into it."""
@@ -110,22 +117,25 @@ class Letterboxed:
 
 
 class Predictor:
-    """Runs a detection model over any source (see :mod:`yolov12.inference.sources`) and returns Results.
+    """Runs a model over any source (see :mod:`yolov12.inference.sources`) and returns the task's Results.
 
     Args:
-        model: returns (B, 4 + nc, A) in eval mode: cx, cy, w, h in input pixels, then class scores in [0, 1]
-            (a tuple/list output is accepted; its first element is used). Put in eval mode here, otherwise
-            used as given: inputs are moved to its device and dtype.
+        model: returns the task's eval output (detection: (B, 4 + nc, A), cx, cy, w, h in input pixels, then class
+            scores in [0, 1]). Put in eval mode here, otherwise used as given: inputs are moved to its device and
+            dtype.
         names: class names, index -> name (list or dict).
         cfg: settings; defaults to ``PredictConfig()``.
+        task: the task (``yolov12.tasks.get_task(name)``): its post-processing and Results.
     """
 
     def __init__(
         self,
         model: nn.Module,
         names: Sequence[str] | Mapping[int, str],
-        cfg: PredictConfig | None = None,
+        cfg: PredictConfig | None,
+        task: PredictTask,
     ) -> None:
+        self.task = task
         self.model = model.eval()
         self.names = normalize_names(names)
         self.cfg = cfg or PredictConfig()
@@ -137,7 +147,7 @@ class Predictor:
             LOGGER.warning(f"WARNING: half=True but the model is {self.dtype}; inputs follow the model")
         self.stride = _model_stride(model)
         self.dynamic_shapes = bool(getattr(model, "dynamic", True))  # False: fixed-size exported graph
-        self.imgsz = _imgsz_hw(self.cfg.imgsz, self.stride)
+        self.imgsz = image_size("imgsz", self.cfg.imgsz, self.stride)
         self.save_dir: Path | None = None  # run folder, created on the first save
 
     # ----------------------------------------------------------------------------------------- pipeline steps
@@ -156,31 +166,15 @@ class Predictor:
         x = x.to(self.dtype).div_(255.0).contiguous()
         return Letterboxed(tensor=x, ratio_pad=ratio_pad)
 
-    def inference(self, x: torch.Tensor) -> torch.Tensor:
-        """(B, 3, H, W) -> (B, 4 + nc, A) raw predictions (cxcywh input pixels, class scores)."""
-        out = self.model(x)
-        return out[0] if isinstance(out, list | tuple) else out
+    def inference(self, x: torch.Tensor) -> Any:
+        """(B, 3, H, W) -> the model's eval output (detection: (B, 4 + nc, A), cxcywh input pixels, scores)."""
+        return self.model(x)
 
-    def postprocess(self, preds: torch.Tensor, batch: Letterboxed, images: Sequence[np.ndarray]) -> list[torch.Tensor]:
-        """NMS, then boxes from letterboxed pixels back to each original image -> per image (n, 6) float32 CPU
-        tensors: x1, y1, x2, y2 (original pixels, clipped), conf, cls.
-        """
-        cfg = self.cfg
-        dets = non_max_suppression(
-            preds,
-            conf=cfg.conf,
-            iou=cfg.iou,
-            classes=cfg.classes,
-            agnostic=cfg.agnostic_nms,
-            max_det=cfg.max_det,
-        )
-        in_shape = tuple(batch.tensor.shape[2:])
-        out = []
-        for det, im, rp in zip(dets, images, batch.ratio_pad, strict=True):
-            det = det.detach().float().cpu().clone()
-            det[:, :4] = scale_boxes(det[:, :4], in_shape, im.shape[:2], ratio_pad=rp)
-            out.append(det)
-        return out
+    def postprocess(self, output: Any, batch: Letterboxed, images: Sequence[np.ndarray]) -> list[Any]:
+        """The task's post-processing: per image, predictions in that image's original pixels (detection: (n, 6)
+        float32 CPU tensors x1, y1, x2, y2 (clipped), conf, cls)."""
+        return self.task.postprocess(output, tuple(batch.tensor.shape[2:]), [im.shape[:2] for im in images],
+                                     batch.ratio_pad, self.cfg.nms)
 
     # ------------------------------------------------------------------------------------------------ running
     def __call__(self, source: Any) -> list[Results] | Iterator[Results]:
@@ -236,7 +230,7 @@ class Predictor:
         ms = 1e3 / len(items)  # per image
         speed = {"preprocess": (t1 - t0) * ms, "inference": (t2 - t1) * ms, "postprocess": (t3 - t2) * ms}
         return [
-            Results(it.image, it.path, self.names, det, speed=speed, frame=it.frame)
+            self.task.results(it.image, it.path, self.names, det, speed, it.frame)
             for it, det in zip(items, dets, strict=True)
         ]
 

@@ -43,15 +43,22 @@ class LossConfig:
 
 @dataclass
 class LossOutput:
-    """Result of :class:`DetectionLoss`.
+    """Result of a task's criterion (every task's loss returns one).
 
     Attributes:
-        total: scalar with grad, (box + cls + dfl) * batch size (what the optimiser steps on).
-        items: detached (3,) tensor [box, cls, dfl] after gains, per image (not multiplied by batch size).
+        total: scalar with grad, what the optimiser steps on (detection: (box + cls + dfl) * batch size).
+        items: the named loss items, detached scalars after gains, per image (not multiplied by the batch size),
+            in the criterion's ``item_names`` order (detection: ``box``, ``cls``, ``dfl``). The trainer, progress
+            bar, results.csv and plots take their columns from these names.
     """
 
     total: torch.Tensor
-    items: torch.Tensor
+    items: dict[str, torch.Tensor]
+
+    @property
+    def vector(self) -> torch.Tensor:
+        """The items as one detached (k,) tensor, in order."""
+        return torch.stack(list(self.items.values()))
 
 
 def targets_to_padded(
@@ -118,13 +125,15 @@ def distribution_focal_loss(pred_dist: torch.Tensor, target: torch.Tensor, reg_m
 
 
 class DetectionLoss(nn.Module):
-    """Detection criterion of YOLOv12 (same as the YOLOv8 ``v8DetectionLoss``).
+    """Detection criterion of YOLOv12 (same as the YOLOv8 ``v8DetectionLoss``). Items: box, cls, dfl.
 
     Args:
         nc: number of classes C.
         strides: stride in pixels of each head level, P3 first.
         cfg: gains and assigner hyper-parameters.
     """
+
+    item_names = ("box", "cls", "dfl")
 
     def __init__(self, nc: int = 80, strides: tuple[int, ...] = (8, 16, 32), cfg: LossConfig | None = None) -> None:
         super().__init__()
@@ -199,4 +208,4 @@ class DetectionLoss(nn.Module):
             loss_dfl = (dfl * weight).sum() / target_scores_sum
 
         loss = torch.stack((loss_box * self.cfg.box, loss_cls * self.cfg.cls, loss_dfl * self.cfg.dfl))
-        return LossOutput(total=loss.sum() * batch_size, items=loss.detach())
+        return LossOutput(total=loss.sum() * batch_size, items=dict(zip(self.item_names, loss.detach().unbind())))

@@ -1,143 +1,25 @@
-"""The YOLOv12 detection network, written out layer by layer from the table in spec section 1.
-
-``layers[i]`` is row i of the layer table, so state-dict keys read ``layers.<row>.<block>...`` and map
-one-to-one onto published checkpoints (``model.<row>...``).
-"""
+"""The YOLOv12 detector: the shared network (:mod:`yolov12.models.network`) ending in :class:`Detect` at row 21."""
 
 from __future__ import annotations
 
-import torch
-from torch import nn
-
 from yolov12.config import ModelConfig
-from yolov12.nn import A2C2f, C3k2, Concat, Conv, Detect
+from yolov12.models.network import STRIDES, YOLOModel, check_input, neck_channels
+from yolov12.nn import Detect
 
-STRIDES = (8, 16, 32)
-
-
-def backbone_layers(cfg: ModelConfig) -> list[nn.Module]:
-    """Rows 0-8 of the layer table (stem, C3k2 stages, the two area-attention R-ELAN stages)."""
-    c, r = cfg.channels, cfg.repeats
-    turbo = cfg.variant == "turbo"
-    mlp, pe, res = cfg.resolved_mlp_ratio, cfg.resolved_pe_kernel, cfg.resolved_residual
-
-    def attn_stage(c1: int, c2: int, stage: int) -> A2C2f:
-        return A2C2f(
-            c1, c2, r(4), attention=cfg.attention[stage], area=cfg.areas[stage], residual=res,
-            mlp_ratio=mlp, pe_kernel=pe, variant=cfg.variant, residual_init=cfg.residual_init,
-        )
-
-    c64, c128, c256, c512, c1024 = c(64), c(128), c(256), c(512), c(1024)
-    return [
-        Conv(3, c64, 3, 2),                                          # 0  P1/2
-        Conv(c64, c128, 3, 2, groups=2 if turbo else 1),             # 1  P2/4
-        C3k2(c128, c256, r(2), cfg.c3k, e=0.25),                     # 2
-        Conv(c256, c256, 3, 2, groups=4 if turbo else 1),            # 3  P3/8
-        C3k2(c256, c512, r(2), cfg.c3k, e=0.25),                     # 4
-        Conv(c512, c512, 3, 2),                                      # 5  P4/16
-        attn_stage(c512, c512, 0),                                   # 6  area attention (strips)
-        Conv(c512, c1024, 3, 2),                                     # 7  P5/32
-        attn_stage(c1024, c1024, 1),                                 # 8  global attention
-    ]
+__all__ = ["STRIDES", "DetectionModel", "build_model", "check_input"]
 
 
-class DetectionModel(nn.Module):
+class DetectionModel(YOLOModel):
     """YOLOv12 detector. Input (B, 3, H, W) float in [0, 1], H and W multiples of 32.
 
     Training mode: list of raw maps (B, 4 * 16 + nc, H / s, W / s) for s = 8, 16, 32.
     Eval mode: (B, 4 + nc, A) decoded boxes (cx, cy, w, h, input pixels) then sigmoid class scores.
     """
 
-    stride = 32  # largest stride: input sizes must be multiples of it
-
     def __init__(self, cfg: ModelConfig) -> None:
-        super().__init__()
-        self.cfg = cfg
-        c, r = cfg.channels, cfg.repeats
-        c256, c512, c1024 = c(256), c(512), c(1024)
-        self.layers = nn.ModuleList([
-            *backbone_layers(cfg),                                       # 0-8
-            nn.Upsample(scale_factor=2, mode="nearest"),                 # 9
-            Concat(),                                                    # 10 [9, 6]
-            A2C2f(c1024 + c512, c512, r(2), attention=False),            # 11
-            nn.Upsample(scale_factor=2, mode="nearest"),                 # 12
-            Concat(),                                                    # 13 [12, 4]
-            A2C2f(c512 + c512, c256, r(2), attention=False),             # 14 P3 out
-            Conv(c256, c256, 3, 2),                                      # 15
-            Concat(),                                                    # 16 [15, 11]
-            A2C2f(c256 + c512, c512, r(2), attention=False),             # 17 P4 out
-            Conv(c512, c512, 3, 2),                                      # 18
-            Concat(),                                                    # 19 [18, 8]
-            C3k2(c512 + c1024, c1024, r(2), c3k=True),                   # 20 P5 out
-            Detect(cfg.nc, (c256, c512, c1024), STRIDES, cfg.reg_max),   # 21
-        ])
-
-    @property
-    def head(self) -> Detect:
-        return self.layers[21]  # type: ignore[return-value]
-
-    @property
-    def nc(self) -> int:
-        return self.cfg.nc
-
-    @property
-    def names(self) -> list[str]:
-        return self.cfg.class_names
-
-    def features(self, x: torch.Tensor) -> list[torch.Tensor]:
-        """Backbone + neck: the three maps (P3, P4, P5) the head consumes."""
-        L = self.layers
-        p3 = L[4](L[3](L[2](L[1](L[0](x)))))
-        p4 = L[6](L[5](p3))
-        p5 = L[8](L[7](p4))
-        n4 = L[11](L[10]([L[9](p5), p4]))
-        o3 = L[14](L[13]([L[12](n4), p3]))
-        o4 = L[17](L[16]([L[15](o3), n4]))
-        o5 = L[20](L[19]([L[18](o4), p5]))
-        return [o3, o4, o5]
-
-    def forward(self, x: torch.Tensor) -> list[torch.Tensor] | torch.Tensor:
-        check_input(x)
-        return self.head(self.features(x))
-
-    def forward_raw(self, x: torch.Tensor) -> list[torch.Tensor]:
-        """Raw head maps whatever the mode (for a validation loss)."""
-        check_input(x)
-        feats = self.features(x)
-        head = self.head
-        return [torch.cat((head.cv2[i](f), head.cv3[i](f)), 1) for i, f in enumerate(feats)]
-
-    @torch.no_grad()
-    def fuse(self) -> "DetectionModel":
-        """Fold every BatchNorm into its conv (inference only). Returns self."""
-        for m in self.modules():
-            if isinstance(m, Conv):
-                m.fuse()
-        return self
-
-    @property
-    def is_fused(self) -> bool:
-        return not any(isinstance(m, nn.BatchNorm2d) for m in self.modules())
-
-
-def check_input(x: torch.Tensor) -> None:
-    """Clear errors for inputs the network cannot take (instead of a shape error deep inside)."""
-    if torch.jit.is_tracing() or torch.compiler.is_compiling() or torch.onnx.is_in_onnx_export():
-        return
-    if not isinstance(x, torch.Tensor):
-        raise TypeError(f"model input must be a torch.Tensor of shape (B, 3, H, W), got {type(x).__name__}")
-    if x.ndim != 4 or x.shape[1] != 3:
-        raise ValueError(f"model input must have shape (B, 3, H, W) with 3 RGB channels, got {tuple(x.shape)}")
-    h, w = x.shape[2:]
-    if h % 32 or w % 32 or h == 0 or w == 0:
-        raise ValueError(
-            f"input height and width must be positive multiples of 32 (the largest stride), got {h}x{w}; "
-            "letterbox or resize the image first"
-        )
-    if not x.is_floating_point():
-        raise TypeError(f"model input must be a float tensor in [0, 1], got {x.dtype} (divide uint8 images by 255)")
+        super().__init__(cfg, lambda c: Detect(c.nc, neck_channels(c), STRIDES, c.reg_max))
 
 
 def build_model(scale: str = "n", nc: int = 80, variant: str = "v1", **knobs) -> DetectionModel:
-    """Untrained model of ``scale`` (n/s/m/l/x). ``knobs`` are :class:`ModelConfig` fields (ablations)."""
+    """Untrained detector of ``scale`` (n/s/m/l/x). ``knobs`` are :class:`ModelConfig` fields (ablations)."""
     return DetectionModel(ModelConfig(scale=scale, nc=nc, variant=variant, **knobs))

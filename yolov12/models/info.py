@@ -72,7 +72,8 @@ def model_info(model: nn.Module, imgsz: int = 640, device: torch.device | str | 
     device = torch.device(device)
     dtype = torch.float16 if device.type == "cuda" else torch.float32
     cfg = getattr(model, "cfg", None)
-    name = f"yolov12{cfg.scale}" + ("" if cfg.variant == "v1" else f"-{cfg.variant}") if cfg else type(model).__name__
+    name = (f"yolov12{cfg.scale}" + ("" if cfg.variant == "v1" else f"-{cfg.variant}")
+            + ("" if cfg.task == "detect" else f" ({cfg.task})")) if cfg else type(model).__name__
     return ModelInfo(
         name=name,
         layers=sum(1 for _ in model.modules()),

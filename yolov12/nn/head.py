@@ -67,14 +67,17 @@ class Detect(nn.Module):
 
     def forward(self, feats: list[torch.Tensor]) -> list[torch.Tensor] | torch.Tensor:
         if self.training:
-            raw = [torch.cat((self.cv2[i](x), self.cv3[i](x)), 1) for i, x in enumerate(feats)]
-        else:  # the final 1x1 convs through the fused-inference conv kernel (plain nn.Conv2d modules)
-            raw = [
-                torch.cat((conv2d(self.cv2[i][2], self.cv2[i][1](self.cv2[i][0](x))),
-                           conv2d(self.cv3[i][2], self.cv3[i][1](self.cv3[i][0](x)))), 1)
-                for i, x in enumerate(feats)
-            ]
-        return raw if self.training else self.decode(raw)
+            return self.raw_maps(feats)
+        raw = [  # the final 1x1 convs through the fused-inference conv kernel (plain nn.Conv2d modules)
+            torch.cat((conv2d(self.cv2[i][2], self.cv2[i][1](self.cv2[i][0](x))),
+                       conv2d(self.cv3[i][2], self.cv3[i][1](self.cv3[i][0](x)))), 1)
+            for i, x in enumerate(feats)
+        ]
+        return self.decode(raw)
+
+    def raw_maps(self, feats: list[torch.Tensor]) -> list[torch.Tensor]:
+        """The training-mode output whatever the mode: [(B, 4 * reg_max + nc, H_i, W_i)] (for a validation loss)."""
+        return [torch.cat((self.cv2[i](x), self.cv3[i](x)), 1) for i, x in enumerate(feats)]
 
     def anchors(self, raw: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
         """Anchor centres (2, A) in grid units and strides (1, A) for the maps' sizes (cached per size)."""
@@ -103,3 +106,23 @@ class Detect(nn.Module):
         points, strides = self.anchors(maps)
         boxes = dist2bbox(self.dfl(box), points.unsqueeze(0), xywh=True, dim=1) * strides
         return torch.cat((boxes, cls.sigmoid()), 1)
+
+    def deploy(self) -> nn.Module:
+        """The export form of this (fused, eval-mode) head: :class:`DetectDeploy`, same outputs."""
+        return DetectDeploy(self)
+
+
+class DetectDeploy(nn.Module):
+    """:class:`Detect` in eval mode with the box and class maps kept apart until the output: one Concat per
+    kind over the levels instead of one per level, one over the levels and a Split (about 1 ms of the n graph)."""
+
+    def __init__(self, src: Detect) -> None:
+        super().__init__()
+        self.src = src
+
+    def forward(self, feats: list[torch.Tensor]) -> torch.Tensor:
+        d, b = self.src, feats[0].shape[0]
+        box_maps = [d.cv2[i](x) for i, x in enumerate(feats)]
+        box = torch.cat([t.view(b, 4 * d.reg_max, -1) for t in box_maps], 2)
+        cls = torch.cat([d.cv3[i](x).view(b, d.nc, -1) for i, x in enumerate(feats)], 2)
+        return d.decode_parts(box, cls, box_maps)

@@ -6,11 +6,10 @@ defaults of the paper (``yolov12.data.augment_defaults``).
 
 from __future__ import annotations
 
-import difflib
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, replace
 
 from yolov12.data import AugmentConfig, augment_defaults
-from yolov12.utils.checks import check_field_types, check_range
+from yolov12.utils.checks import check_field_types, check_keys, check_range, image_size
 
 
 @dataclass
@@ -82,8 +81,7 @@ class TrainConfig:
             raise ValueError(f"epochs must be >= 1, got {self.epochs}")
         if self.batch < 1:
             raise ValueError(f"batch must be >= 1, got {self.batch}")
-        if self.imgsz < 32 or self.imgsz % 32:
-            raise ValueError(f"imgsz must be a positive multiple of 32, got {self.imgsz}")
+        self.imgsz = image_size("imgsz", self.imgsz, square=True)[0]
         if self.lr0 <= 0 or self.lrf <= 0:
             raise ValueError("lr0 and lrf must be positive")
         if self.optimizer.lower() not in ("auto", "sgd", "adam", "adamw"):
@@ -116,11 +114,3 @@ class TrainConfig:
         return cls(**d)
 
 
-def check_keys(d: dict, cls: type) -> None:
-    """Unknown argument names are an error that suggests the closest valid one."""
-    valid = [f.name for f in fields(cls)]
-    for k in d:
-        if k not in valid:
-            close = difflib.get_close_matches(k, valid, n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
-            raise ValueError(f"unknown argument '{k}'{hint}")

@@ -37,16 +37,17 @@ def _panel(values: list[float], title: str, size: tuple[int, int] = (240, 320)) 
 
 
 def plot_results(csv_path: Path, out: Path) -> Path | None:
-    """results.csv -> a grid of per-epoch curves (losses, precision, recall, mAP)."""
+    """results.csv -> a grid of per-epoch curves: the task's loss items (``train/*``), its metrics and lr0."""
     if not Path(csv_path).exists():
         return None
     with open(csv_path) as f:
         rows = list(csv.DictReader(f))
     if not rows:
         return None
-    keys = ["train/box", "train/cls", "train/dfl", "precision", "recall", "mAP50", "mAP50-95", "lr0"]
-    panels = [_panel([float(r[k]) for r in rows], k) for k in keys if k in rows[0]]
-    grid = np.vstack([np.hstack(panels[i : i + 4]) for i in range(0, len(panels), 4) if len(panels[i : i + 4]) == 4])
+    keys = [k for k in rows[0] if k not in ("epoch", "lr1", "lr2", "fitness", "time")]
+    panels = [_panel([float(r[k]) for r in rows], k) for k in keys]
+    panels += [np.full_like(panels[0], 255)] * (-len(panels) % 4)  # complete the last row of 4
+    grid = np.vstack([np.hstack(panels[i : i + 4]) for i in range(0, len(panels), 4)])
     cv2.imwrite(str(out), grid)
     return Path(out)
 

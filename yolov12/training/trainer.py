@@ -22,11 +22,9 @@ from torch import nn
 from tqdm import tqdm
 
 from yolov12.config import ModelConfig
-from yolov12.data import build_dataloader, build_dataset, load_data_config
-from yolov12.data.embedded import EMBEDDED, embedded_dataset
+from yolov12.data import build_dataloader, build_dataset, load_data_config, resolve_data
 from yolov12.evaluation.validator import ValConfig, validate
-from yolov12.loss import DetectionLoss, LossConfig
-from yolov12.models import DetectionModel
+from yolov12.tasks import get_task, load_model, parse_model_name
 from yolov12.training.config import TrainConfig
 from yolov12.training.distributed import (
     DistInfo, cleanup_distributed, dist_info_from_env, init_distributed, select_device,
@@ -36,10 +34,7 @@ from yolov12.training.optim import build_optimizer, lr_factor, warmup_step
 from yolov12.training.plots import plot_labels, plot_results, plot_train_batch
 from yolov12.training.state import load_train_state, save_train_state, set_rng_state
 from yolov12.utils import LOGGER, atomic_write_text, increment_path
-from yolov12.weights import load_model, load_weights, transfer_weights
-
-RESULT_COLUMNS = ["epoch", "train/box", "train/cls", "train/dfl", "lr0", "lr1", "lr2", "precision", "recall",
-                  "mAP50", "mAP50-95", "fitness", "time"]
+from yolov12.weights import load_weights, transfer_weights
 
 
 class NonFiniteLossError(RuntimeError):
@@ -57,36 +52,6 @@ class TrainResult:
     skipped_steps: int = 0
 
 
-def parse_model_name(spec: str) -> ModelConfig | None:
-    """'yolov12n.yaml', 'yolov12s-turbo.yaml', 'yolo12m' -> ModelConfig (nc set later); None for weight files."""
-    name = Path(spec).name.lower()
-    if name.endswith((".safetensors", ".pt", ".pth")):
-        return None
-    if name.endswith(".onnx"):
-        raise ValueError(f"model {spec!r}: an exported ONNX model predicts and validates only; train from the "
-                         ".safetensors checkpoint it was exported from")
-    stem = name.removesuffix(".yaml").removesuffix(".yml")
-    for prefix in ("yolov12", "yolo12"):
-        if stem.startswith(prefix):
-            rest = stem[len(prefix):]
-            scale, variant = rest[:1], rest[1:].lstrip("-") or "v1"
-            if variant == "v1release":
-                variant = "v1-release"
-            return ModelConfig(scale=scale, variant=variant)
-    raise ValueError(f"model {spec!r}: expected yolov12{{n,s,m,l,x}}[-turbo|-v1-release].yaml or a weights file")
-
-
-def resolve_data(data: str | Path) -> Path:
-    if not data:
-        raise ValueError("data= is required (a data.yaml, or 'digits' / 'trees' for the embedded datasets)")
-    if not isinstance(data, str | Path):
-        raise ValueError(f"data= must be a data.yaml path, or 'digits' / 'trees' for the embedded datasets; "
-                         f"got {data!r}")
-    if data in EMBEDDED:
-        return embedded_dataset(data)
-    return Path(data)
-
-
 class Trainer:
     def __init__(self, cfg: TrainConfig) -> None:
         self.cfg = cfg
@@ -98,6 +63,9 @@ class Trainer:
         self.resume_state = None
         if cfg.resume:
             self._load_resume()
+        self.model_cfg = self._model_config()
+        self.task = get_task(self.model_cfg.task)
+        self.task.require("train")  # before any folder is made
 
     # ------------------------------------------------------------------ set-up
     def _load_resume(self) -> None:
@@ -138,23 +106,28 @@ class Trainer:
                 raise OSError(f"only {free / 2**20:.0f} MiB free under {self.save_dir}; need at least 200 MiB")
             atomic_write_text(self.save_dir / "args.yaml", _yaml(cfg.to_dict()))
 
-    def _build_model(self, names: list[str]) -> DetectionModel:
+    def _model_config(self) -> ModelConfig:
+        """The config of the network to train (task included), from the model name or the weights it names."""
         cfg = self.cfg
-        mcfg = parse_model_name(cfg.model) if not self.resume_state else None
         if self.resume_state is not None:
-            w = load_weights(cfg.resume if isinstance(cfg.resume, str) else cfg.model)
-            model = DetectionModel(w.cfg)
+            return load_weights(cfg.resume if isinstance(cfg.resume, str) else cfg.model).cfg
+        return parse_model_name(cfg.model) or load_weights(cfg.model).cfg
+
+    def _build_model(self, mcfg: ModelConfig, names: list[str]) -> nn.Module:
+        cfg, task = self.cfg, self.task
+        if self.resume_state is not None:
+            model = task.build_model(mcfg)
             model.load_state_dict(self.resume_state.model_state)
-        elif mcfg is None:  # continue from weights: same classes -> load all, else transfer
+        elif parse_model_name(cfg.model) is None:  # continue from weights: same classes -> load all, else transfer
             w = load_weights(cfg.model)
             if w.cfg.nc == len(names):
-                model = DetectionModel(ModelConfig(**{**w.cfg.to_dict(), "names": names}))
+                model = task.build_model(ModelConfig(**{**w.cfg.to_dict(), "names": names}))
                 model.load_state_dict(w.state)
             else:
-                model = DetectionModel(ModelConfig(**{**w.cfg.to_dict(), "nc": len(names), "names": names}))
+                model = task.build_model(ModelConfig(**{**w.cfg.to_dict(), "nc": len(names), "names": names}))
                 transfer_weights(model, w.state)
         else:
-            model = DetectionModel(ModelConfig(**{**mcfg.to_dict(), "nc": len(names), "names": names}))
+            model = task.build_model(ModelConfig(**{**mcfg.to_dict(), "nc": len(names), "names": names}))
         if cfg.pretrained and not self.resume_state:
             transfer_weights(model, load_weights(cfg.pretrained).state)
         if cfg.freeze:
@@ -214,16 +187,19 @@ class Trainer:
         """Data, model, EMA, optimiser, scaler, loss; restore them when resuming."""
         cfg, info, device = self.cfg, self.info, self.device
         self.data_cfg = load_data_config(resolve_data(cfg.data))
-        model = self._build_model(self.data_cfg.names)
+        task = self.task
+        model = self._build_model(self.model_cfg, self.data_cfg.names)
         batch = max(cfg.batch // info.world_size, 1)
+        labels = task.label_format(self.data_cfg)
         self.train_set = build_dataset(self.data_cfg, "train", cfg.imgsz, augment=cfg.augment(model.cfg.scale),
-                                       batch_size=batch, cache=cfg.cache, seed=cfg.seed, workers=cfg.workers)
+                                       batch_size=batch, cache=cfg.cache, seed=cfg.seed, workers=cfg.workers,
+                                       label_format=labels)
         self.train_loader = build_dataloader(self.train_set, batch, cfg.workers, shuffle=True, seed=cfg.seed,
                                              rank=info.rank, world_size=info.world_size)
         self.val_loader = None
         if info.main and cfg.val:
             val_set = build_dataset(self.data_cfg, "val", cfg.imgsz, augment=None, rect=True, batch_size=batch * 2,
-                                    workers=cfg.workers)
+                                    workers=cfg.workers, label_format=labels)
             self.val_loader = build_dataloader(val_set, batch * 2, cfg.workers, shuffle=False)
         if info.enabled and cfg.sync_bn and device.type == "cuda":
             model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
@@ -244,7 +220,8 @@ class Trainer:
         if info.enabled:
             model = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
         self.model = model
-        self.criterion = DetectionLoss(unwrap(model).nc, (8, 16, 32), LossConfig(box=cfg.box, cls=cfg.cls, dfl=cfg.dfl))
+        self.criterion = task.build_loss(unwrap(model), cfg.to_dict())
+        self.item_names = tuple(self.criterion.item_names)
         nb = len(self.train_loader)
         self.warmup_iters = max(round(cfg.warmup_epochs * nb), 100) if cfg.warmup_epochs > 0 else -1
         self.last = self.wdir / "last.safetensors"
@@ -255,13 +232,13 @@ class Trainer:
         self.consecutive_bad = 0
         if info.main:
             c = unwrap(model).cfg
-            LOGGER.info(f"training {c.scale} ({c.variant}) on {device}, {len(self.train_set)} train images, "
+            LOGGER.info(f"training {c.scale} ({c.variant}, {c.task}) on {device}, {len(self.train_set)} train images, "
                         f"{cfg.epochs} epochs, batch {cfg.batch}, imgsz {cfg.imgsz}; results in {self.save_dir}")
             if cfg.plots and self.start_epoch == 0:
                 plot_labels(self.train_set, self.data_cfg.names, self.save_dir / "labels.png")
 
     def _train_epoch(self, epoch: int) -> torch.Tensor:
-        """One pass over the training data. Returns the epoch's mean loss items [box, cls, dfl]."""
+        """One pass over the training data. Returns the epoch's mean loss items (the criterion's item_names)."""
         cfg, info, device = self.cfg, self.info, self.device
         model, optimizer, scaler, loader = self.model, self.optimizer, self.scaler, self.train_loader
         model.train()
@@ -278,7 +255,7 @@ class Trainer:
         for g in optimizer.param_groups:
             g["lr"] = g["initial_lr"] * factor
         nb = len(loader)
-        mean_items = torch.zeros(3)
+        mean_items = torch.zeros(len(self.item_names))
         pbar = enumerate(loader)
         if info.main:
             pbar = tqdm(pbar, total=nb, desc=f"epoch {epoch + 1}/{cfg.epochs}", leave=True,
@@ -291,7 +268,7 @@ class Trainer:
                 self.accumulate = warmup_step(optimizer, ni, self.warmup_iters, factor, cfg.warmup_bias_lr,
                                               cfg.momentum, cfg.warmup_momentum, cfg.nbs, cfg.batch)
             imgs = batch["img"].to(device, non_blocking=True).float() / 255
-            targets = {k: batch[k].to(device) for k in ("batch_idx", "cls", "bboxes")}
+            targets = {k: batch[k].to(device) for k in self.task.target_keys}
             with torch.autocast(device.type, dtype=torch.float16, enabled=self.amp):
                 raw = model(imgs)
             out = self.criterion(raw, targets)
@@ -309,11 +286,11 @@ class Trainer:
                 optimizer.zero_grad(set_to_none=True)
                 self.ema.update(model)
                 last_step = ni
-            mean_items = (mean_items * i + out.items.cpu()) / (i + 1)
+            mean_items = (mean_items * i + out.vector.cpu()) / (i + 1)
             if info.main and cfg.verbose:
                 mem = f"{torch.cuda.memory_reserved() / 2**30:.1f}G" if device.type == "cuda" else "cpu"
-                pbar.set_postfix_str(f"box {mean_items[0]:.3f} cls {mean_items[1]:.3f} dfl {mean_items[2]:.3f} "
-                                     f"mem {mem} {tuple(imgs.shape[2:])}")
+                losses = " ".join(f"{n} {v:.3f}" for n, v in zip(self.item_names, mean_items.tolist()))
+                pbar.set_postfix_str(f"{losses} mem {mem} {tuple(imgs.shape[2:])}")
             if info.main and cfg.plots and epoch == self.start_epoch and i < 2:
                 plot_train_batch(batch, self.data_cfg.names, self.save_dir / f"train_batch{i}.jpg")
         return mean_items
@@ -333,7 +310,7 @@ class Trainer:
         """Rank 0: validate the EMA, log results.csv, save last/best/periodic checkpoints. Returns 'stop early'."""
         cfg = self.cfg
         if self.val_loader is not None:
-            vres = validate(self.ema.ema, self.val_loader, self.data_cfg.names, ValConfig(
+            vres = validate(self.ema.ema, self.val_loader, self.data_cfg.names, self.task, ValConfig(
                 conf=cfg.conf, iou=cfg.iou, max_det=cfg.max_det, half=self.amp, plots=False, verbose=False))
             self.metrics, fitness = vres.metrics.to_dict(), vres.metrics.fitness
         else:  # no validation: the lowest training loss is the best
@@ -344,9 +321,11 @@ class Trainer:
         else:
             self.epochs_no_improve += 1
         m = self.metrics
-        lrs = [g["lr"] for g in self.optimizer.param_groups]
-        self._append_results([epoch + 1, *mean_items.tolist(), *lrs, m.get("precision", 0.0), m.get("recall", 0.0),
-                              m.get("map50", 0.0), m.get("map50_95", 0.0), fitness, round(seconds, 2)])
+        lrs = {f"lr{j}": g["lr"] for j, g in enumerate(self.optimizer.param_groups)}
+        losses = {f"train/{n}": v for n, v in zip(self.item_names, mean_items.tolist())}
+        scores = {col: m.get(key, 0.0) for col, key in self.task.metric_columns.items()}
+        self._append_results({"epoch": epoch + 1, **losses, **lrs, **scores, "fitness": fitness,
+                              "time": round(seconds, 2)})
         save_kw = dict(model=unwrap(self.model), ema_model=self.ema.ema, optimizer=self.optimizer, scaler=self.scaler,
                        epoch=epoch, best_fitness=self.best_fitness, ema_updates=self.ema.updates,
                        epochs_no_improve=self.epochs_no_improve,
@@ -357,8 +336,8 @@ class Trainer:
         if cfg.save_period > 0 and (epoch + 1) % cfg.save_period == 0:
             save_train_state(self.wdir / f"epoch{epoch + 1}.safetensors", **{**save_kw, "full": False})
         if m and cfg.verbose:
-            LOGGER.info(f"epoch {epoch + 1}: P {m['precision']:.3f} R {m['recall']:.3f} mAP50 {m['map50']:.3f} "
-                        f"mAP50-95 {m['map50_95']:.3f}")
+            LOGGER.info(f"epoch {epoch + 1}: " + " ".join(f"{col} {m[key]:.3f}" for col, key in
+                                                          self.task.metric_columns.items() if key in m))
         _test_kill_hook(epoch)
         if cfg.patience and self.epochs_no_improve >= cfg.patience and epoch + 1 < cfg.epochs:
             LOGGER.info(f"early stopping: no improvement for {cfg.patience} epochs")
@@ -373,7 +352,7 @@ class Trainer:
                 plot_results(self.save_dir / "results.csv", self.save_dir / "results.png")
             if self.val_loader is not None and self.best.exists():
                 best_model, _ = load_model(self.best)
-                vres = validate(best_model.to(self.device), self.val_loader, self.data_cfg.names, ValConfig(
+                vres = validate(best_model.to(self.device), self.val_loader, self.data_cfg.names, self.task, ValConfig(
                     conf=cfg.conf, iou=cfg.iou, max_det=cfg.max_det, plots=cfg.plots, verbose=cfg.verbose),
                     save_dir=self.save_dir)
                 final_metrics = vres.metrics.to_dict()
@@ -382,14 +361,15 @@ class Trainer:
         return TrainResult(self.save_dir, self.best if self.best.exists() else None, self.last, epoch + 1,
                            self.best_fitness, final_metrics, self.skipped)
 
-    def _append_results(self, row: list) -> None:
+    def _append_results(self, row: dict) -> None:
+        """One results.csv row; the columns (epoch, the task's loss items, lrs, its metrics...) from the first."""
         path = self.save_dir / "results.csv"
         new = not path.exists()
         with open(path, "a", newline="") as f:
             w = csv.writer(f)
             if new:
-                w.writerow(RESULT_COLUMNS)
-            w.writerow([f"{v:.6g}" if isinstance(v, float) else v for v in row])
+                w.writerow(list(row))
+            w.writerow([f"{v:.6g}" if isinstance(v, float) else v for v in row.values()])
 
 
 def _test_kill_hook(epoch: int) -> None:

@@ -3,6 +3,7 @@ what it accepts, raised before any work starts (never a ``TypeError`` from deep 
 
 from __future__ import annotations
 
+import difflib
 import math
 import os
 from dataclasses import fields
@@ -42,6 +43,22 @@ def check_imgsz(name: str, value: Any, multiple: int = 1) -> tuple[int, int]:
     return int(hw[0]), int(hw[1])
 
 
+def image_size(name: str, value: Any, stride: int = 32, square: bool = False) -> tuple[int, int]:
+    """The one image-size rule of every mode (train, val, predict, export, info): a positive integer (or, unless
+    ``square``, a [height, width] pair of them) -> (h, w), each side rounded up to a multiple of ``stride`` (the
+    network's largest) with one warning. Anything else is a ``ValueError`` naming ``name``."""
+    if square and not _is_int(value):
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    h, w = check_imgsz(name, value)
+    out = (-(-h // stride) * stride, -(-w // stride) * stride)
+    if out != (h, w):
+        from yolov12.utils.log import LOGGER
+
+        shown = out[0] if square or _is_int(value) else list(out)
+        LOGGER.warning(f"WARNING: {name}={value!r} is not a multiple of the stride {stride}; using {shown}")
+    return out
+
+
 def check_field_types(cfg: Any) -> None:
     """Check the fields of a config dataclass against their annotations: ``int`` / ``float`` (optionally
     ``| None``) must hold numbers, ``bool`` a bool (0 / 1 accepted), ``str`` a string (a path or a number becomes its
@@ -65,3 +82,13 @@ def check_field_types(cfg: Any) -> None:
             if not (_is_number(v) or isinstance(v, os.PathLike)):
                 raise ValueError(f"{f.name} must be a string{' or None' if optional else ''}, got {v!r}")
             setattr(cfg, f.name, str(v))
+
+
+def check_keys(d: dict, cls: type) -> None:
+    """Unknown argument names are an error that suggests the closest valid one."""
+    valid = [f.name for f in fields(cls)]
+    for k in d:
+        if k not in valid:
+            close = difflib.get_close_matches(k, valid, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise ValueError(f"unknown argument '{k}'{hint}")

@@ -15,6 +15,13 @@ from yolov12.config import SCALES, ModelConfig
 from yolov12.weights.safe_pickle import Placeholder, module_state_dict, safe_load_pt
 
 _STEM_WIDTH = {s: int(64 * sc.width) for s, sc in SCALES.items()}  # layer 0 output channels
+# Which task a state dict is, read off its head: (task, the tensor whose first dimension is the class count), tried in
+# order; a head that shares another's keys (segment/pose/obb carry Detect's cv3 too) goes before it, keyed on a
+# tensor of its own.
+HEAD_SIGNATURES: tuple[tuple[str, str], ...] = (
+    ("classify", "layers.9.linear.weight"),
+    ("detect", "layers.21.cv3.0.2.weight"),
+)
 
 
 def remap_keys(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
@@ -39,18 +46,19 @@ def detect_variant(state: dict[str, torch.Tensor]) -> str:
 
 def infer_config(state: dict[str, torch.Tensor]) -> ModelConfig:
     """Build the :class:`ModelConfig` that fits a (remapped) state dict."""
-    try:
-        stem = state["layers.0.conv.weight"].shape[0]
-        nc = state["layers.21.cv3.0.2.weight"].shape[0]
-    except KeyError as e:
-        raise ValueError(f"not a YOLOv12 detection state dict: missing {e.args[0]}") from e
+    head = next(((task, key) for task, key in HEAD_SIGNATURES if key in state), None)
+    if "layers.0.conv.weight" not in state or head is None:
+        missing = "layers.0.conv.weight" if head else " / ".join(k for _, k in HEAD_SIGNATURES)
+        raise ValueError(f"not a YOLOv12 state dict of a known task: missing {missing}")
+    stem = state["layers.0.conv.weight"].shape[0]
+    task, nc = head[0], state[head[1]].shape[0]
     blocks6 = {int(m.group(1)) for k in state if (m := re.match(r"layers\.6\.m\.(\d+)\.", k))}
     deep = len(blocks6) > 2
     candidates = [s for s, w in _STEM_WIDTH.items() if w == stem and (s in ("l", "x")) == deep]
     if not candidates:
         raise ValueError(f"no YOLOv12 scale has a {stem}-channel stem with {len(blocks6)} blocks in layer 6")
     variant = detect_variant(state)
-    cfg = ModelConfig(scale=candidates[0], nc=int(nc), variant=variant)
+    cfg = ModelConfig(scale=candidates[0], nc=int(nc), variant=variant, task=task)
     knobs: dict[str, Any] = {}
     pe = next((v for k, v in state.items() if k.endswith(".attn.pe.conv.weight")), None)
     if pe is not None and pe.shape[-1] != cfg.resolved_pe_kernel:

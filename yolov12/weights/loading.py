@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
+from torch import nn
 
 from yolov12.config import ModelConfig
-from yolov12.models.detection import DetectionModel
 from yolov12.utils import LOGGER
 from yolov12.weights.checkpoint import parse_header, read_safetensors
 from yolov12.weights.foreign import infer_config, load_published_pt, remap_keys
@@ -47,20 +47,7 @@ def load_weights(path: str | Path) -> LoadedWeights:
     raise ValueError(f"unsupported weights file {path.name!r}: expected .safetensors or .pt (or .onnx for inference)")
 
 
-def load_model(path: str | Path, nc: int | None = None) -> tuple[DetectionModel, LoadedWeights]:
-    """Build the model a weight file describes and load it strictly. ``nc`` must match when given."""
-    w = load_weights(path)
-    if nc is not None and nc != w.cfg.nc:
-        raise ValueError(
-            f"{Path(path).name} was trained for {w.cfg.nc} classes, not nc={nc}; to fine-tune on {nc} classes "
-            f"build a new model and initialise it from these weights (train(pretrained=...))"
-        )
-    model = DetectionModel(w.cfg)
-    load_state_strict(model, w.state, path)
-    return model, w
-
-
-def load_state_strict(model: DetectionModel, state: dict[str, torch.Tensor], source: str | Path) -> None:
+def load_state_strict(model: nn.Module, state: dict[str, torch.Tensor], source: str | Path) -> None:
     own = model.state_dict()
     missing = sorted(set(own) - set(state))
     unexpected = sorted(set(state) - set(own))
@@ -74,13 +61,14 @@ def load_state_strict(model: DetectionModel, state: dict[str, torch.Tensor], sou
         if bad:
             k = bad[0]
             parts.append(f"{len(bad)} with other shapes (e.g. {k}: {tuple(state[k].shape)} vs {tuple(own[k].shape)})")
-        raise ValueError(f"weights in {source} do not fit the model {model.cfg.scale}/{model.cfg.variant}: " + "; ".join(parts))
+        c = model.cfg
+        raise ValueError(f"weights in {source} do not fit the model {c.scale}/{c.variant} ({c.task}): " + "; ".join(parts))
     with torch.no_grad():
         for k, v in own.items():
             v.copy_(state[k].to(v.dtype))
 
 
-def transfer_weights(model: DetectionModel, state: dict[str, torch.Tensor]) -> tuple[int, int]:
+def transfer_weights(model: nn.Module, state: dict[str, torch.Tensor]) -> tuple[int, int]:
     """Copy every tensor whose name and shape match (fine-tuning from other class counts). Returns (copied, total)."""
     own = model.state_dict()
     copied = 0

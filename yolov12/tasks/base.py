@@ -1,0 +1,106 @@
+"""The task seam: one :class:`Task` object per vision task says everything the generic engine asks of it.
+
+The trainer, validator, predictor, exporter, checkpoint loader and CLI never ask "which task is this?"; they call
+the task named by the model's config (``ModelConfig.task``):
+
+============================  ==========================================================================
+``name`` / ``suffix``          what users call it (``detect``) and its model-name suffix (``-seg``...)
+``modes``                      which of train / val / predict / export it provides (``require(mode)``)
+``build_model(cfg)``           the network: backbone + neck + the task's head (rows keep their numbers)
+``build_loss(model, hyp)``     the criterion: ``criterion(raw, targets) -> LossOutput`` with named ``items``
+                               and ``item_names`` (the trainer's, progress bar's and results.csv's columns)
+``target_keys``                batch keys the criterion reads (moved to the device by the trainer)
+``label_format(data)``         what a label line holds for this task (the parser is told, never guesses)
+``postprocess(...)``           raw eval output -> per-image predictions in original pixels (NMS + rescale live
+                               here, for predict, val and the ONNX backend alike)
+``eval_targets(batch, i, ..)`` ground truth of one image in original pixels, for the evaluator
+``evaluator(names)``           ``update(pred, target) -> image id`` and ``compute() -> metrics`` (with
+                               ``fitness``, ``to_dict()``, ``summary()``)
+``metric_columns``             results.csv column -> metrics key
+``results(...)``               the :class:`~yolov12.inference.results.Results` of one image (its fields)
+``json_records``, ``plot_metrics``  COCO-style JSON records and the metric plots of a validation run
+============================  ==========================================================================
+
+A task module subclasses :class:`Task`, implements what the task has, and calls
+:func:`yolov12.tasks.register_task` once. A mode a task does not have yet raises :class:`TaskNotAvailable`
+with one line, before any work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+from torch import nn
+
+from yolov12.config import ModelConfig
+from yolov12.data import DataConfig, LabelFormat
+from yolov12.inference.postprocess import NMSConfig, RatioPad
+from yolov12.inference.results import Results
+
+
+class TaskNotAvailable(ValueError):
+    """A mode (train, val, predict, export) that this task does not provide (yet)."""
+
+
+class Task:
+    """Base class of a task; see the module docstring for what each member is for."""
+
+    name: ClassVar[str] = ""
+    suffix: ClassVar[str] = ""  # model-name suffix: yolov12n{suffix}.yaml
+    default_nc: ClassVar[int] = 80  # class count of a model built from its name (COCO; ImageNet for classify)
+    target_keys: ClassVar[tuple[str, ...]] = ("batch_idx", "cls", "bboxes")
+    result_fields: ClassVar[tuple[str, ...]] = ()  # the Results attributes this task fills
+    metric_columns: ClassVar[Mapping[str, str]] = {}  # results.csv column -> metrics key
+    modes: ClassVar[tuple[str, ...]] = ()  # what it provides: of train, val, predict, export
+
+    def _unavailable(self, what: str) -> TaskNotAvailable:
+        return TaskNotAvailable(f"task {self.name!r}: {what} is not available for this task yet")
+
+    def require(self, mode: str) -> None:
+        """Stop with one line, before any work, when this task has no ``mode`` (train, val, predict, export)."""
+        if mode not in self.modes:
+            have = f"it has: {', '.join(self.modes)}" if self.modes else "it builds and loads networks only"
+            raise TaskNotAvailable(f"task {self.name!r}: {mode} is not available for this task yet ({have})")
+
+    # ----- network and training
+    def build_model(self, cfg: ModelConfig) -> nn.Module:
+        raise self._unavailable("building a model")
+
+    def build_loss(self, model: nn.Module, hyp: Mapping[str, Any]) -> nn.Module:
+        raise self._unavailable("training")
+
+    def label_format(self, data: DataConfig) -> LabelFormat:
+        raise self._unavailable("reading a dataset")
+
+    # ----- inference and evaluation
+    def postprocess(self, output: Any, in_hw: tuple[int, int], orig_shapes: Sequence[tuple[int, int]],
+                    ratio_pads: Sequence[RatioPad | None], nms: NMSConfig) -> list[Any]:
+        raise self._unavailable("prediction")
+
+    def results(self, orig_img: np.ndarray, path: str, names: dict[int, str], pred: Any, speed: dict[str, float],
+                frame: int) -> Results:
+        raise self._unavailable("prediction")
+
+    def eval_targets(self, batch: dict[str, Any], i: int, in_hw: tuple[int, int]) -> Any:
+        raise self._unavailable("validation")
+
+    def evaluator(self, names: list[str]) -> Any:
+        raise self._unavailable("validation")
+
+    def json_records(self, image_id: int | str, pred: Any) -> list[dict]:
+        raise self._unavailable("JSON output")
+
+    def plot_metrics(self, metrics: Any, names: list[str], save_dir: Path) -> None:
+        """Metric plots of a validation run (none by default)."""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r})"
+
+
+def first_tensor(output: Any) -> torch.Tensor:
+    """The main prediction tensor of an eval output that may be a tuple/list (prediction first)."""
+    return output[0] if isinstance(output, list | tuple) else output
