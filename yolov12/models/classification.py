@@ -10,49 +10,19 @@ import torch
 from torch import nn
 
 from yolov12.config import ModelConfig
-from yolov12.models.network import backbone_layers, check_input
-from yolov12.nn.conv import Conv
+from yolov12.models.network import Network, backbone_layers, check_input
 from yolov12.nn.classify import Classify
 
 
-class ClassificationModel(nn.Module):
+class ClassificationModel(Network):
     """(B, 3, H, W) float in [0, 1] -> (B, nc) logits (training) or probabilities (eval)."""
 
     def __init__(self, cfg: ModelConfig, dropout: float = 0.0) -> None:
-        super().__init__()
-        self.cfg = cfg
+        super().__init__(cfg)
         self.layers = nn.ModuleList([*backbone_layers(cfg), Classify(cfg.channels(1024), cfg.nc, dropout=dropout)])
-
-    @property
-    def task(self) -> str:
-        return self.cfg.task
-
-    @property
-    def nc(self) -> int:
-        return self.cfg.nc
-
-    @property
-    def names(self) -> list[str]:
-        return self.cfg.class_names
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_input(x)
         for layer in self.layers:
             x = layer(x)
         return x
-
-    @torch.no_grad()
-    def fuse(self) -> "ClassificationModel":
-        """Fold every BatchNorm into its conv (inference only). Returns self."""
-        for m in self.modules():
-            if isinstance(m, Conv):
-                m.fuse()
-        return self
-
-    @property
-    def is_fused(self) -> bool:
-        return not any(isinstance(m, nn.BatchNorm2d) for m in self.modules())
-
-    def deploy(self, join_neck: bool = True) -> "ClassificationModel":
-        """Export form: the classifier exports as it is (no neck; its head is already one graph). Returns self."""
-        return self

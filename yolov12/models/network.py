@@ -71,26 +71,13 @@ def neck_channels(cfg: ModelConfig) -> tuple[int, int, int]:
     return cfg.channels(256), cfg.channels(512), cfg.channels(1024)
 
 
-class YOLOModel(nn.Module):
-    """Backbone + neck + the head ``make_head(cfg)`` builds (row 21). Input (B, 3, H, W) float in [0, 1], H and W
-    multiples of 32.
+class Network(nn.Module):
+    """What every task's network has: its :class:`ModelConfig` (``cfg``), task, classes, BatchNorm folding and an
+    export form (``deploy``; the network as it is by default)."""
 
-    ``forward`` returns whatever the head returns for the neck's [P3, P4, P5] (training: raw maps; eval: the
-    decoded output of the task). Subclasses only choose the head. The head is built after the backbone and neck,
-    so a seeded initialisation draws the same numbers for the shared rows whatever the task.
-    """
-
-    stride = 32  # largest stride: input sizes must be multiples of it
-
-    def __init__(self, cfg: ModelConfig, make_head: Callable[[ModelConfig], nn.Module]) -> None:
+    def __init__(self, cfg: ModelConfig) -> None:
         super().__init__()
         self.cfg = cfg
-        shared = [*backbone_layers(cfg), *neck_layers(cfg)]
-        self.layers = nn.ModuleList([*shared, make_head(cfg)])
-
-    @property
-    def head(self) -> nn.Module:
-        return self.layers[-1]
 
     @property
     def task(self) -> str:
@@ -103,6 +90,43 @@ class YOLOModel(nn.Module):
     @property
     def names(self) -> list[str]:
         return self.cfg.class_names
+
+    @torch.no_grad()
+    def fuse(self) -> "Network":
+        """Fold every BatchNorm into its conv (inference only). Returns self."""
+        for m in self.modules():
+            if isinstance(m, Conv):
+                m.fuse()
+        return self
+
+    @property
+    def is_fused(self) -> bool:
+        return not any(isinstance(m, nn.BatchNorm2d) for m in self.modules())
+
+    def deploy(self, join_neck: bool = True) -> "Network":
+        """In place, on a fused eval-mode network: its export form. Returns self."""
+        return self
+
+
+class YOLOModel(Network):
+    """Backbone + neck + the head ``make_head(cfg)`` builds (row 21). Input (B, 3, H, W) float in [0, 1], H and W
+    multiples of 32.
+
+    ``forward`` returns whatever the head returns for the neck's [P3, P4, P5] (training: raw maps; eval: the
+    decoded output of the task). Subclasses only choose the head. The head is built after the backbone and neck,
+    so a seeded initialisation draws the same numbers for the shared rows whatever the task.
+    """
+
+    stride = 32  # largest stride: input sizes must be multiples of it
+
+    def __init__(self, cfg: ModelConfig, make_head: Callable[[ModelConfig], nn.Module]) -> None:
+        super().__init__(cfg)
+        shared = [*backbone_layers(cfg), *neck_layers(cfg)]
+        self.layers = nn.ModuleList([*shared, make_head(cfg)])
+
+    @property
+    def head(self) -> nn.Module:
+        return self.layers[-1]
 
     def features(self, x: torch.Tensor) -> list[torch.Tensor]:
         """Backbone + neck: the three maps (P3, P4, P5) the head consumes."""
@@ -124,18 +148,6 @@ class YOLOModel(nn.Module):
         """The head's training-mode output whatever the mode (for a validation loss)."""
         check_input(x)
         return self.head.raw_maps(self.features(x))
-
-    @torch.no_grad()
-    def fuse(self) -> "YOLOModel":
-        """Fold every BatchNorm into its conv (inference only). Returns self."""
-        for m in self.modules():
-            if isinstance(m, Conv):
-                m.fuse()
-        return self
-
-    @property
-    def is_fused(self) -> bool:
-        return not any(isinstance(m, nn.BatchNorm2d) for m in self.modules())
 
     @torch.no_grad()
     def deploy(self, join_neck: bool = True) -> "YOLOModel":
