@@ -113,8 +113,8 @@ class Trainer:
             return load_weights(cfg.resume if isinstance(cfg.resume, str) else cfg.model).cfg
         return parse_model_name(cfg.model) or load_weights(cfg.model).cfg
 
-    def _build_model(self, mcfg: ModelConfig, names: list[str]) -> nn.Module:
-        cfg, task = self.cfg, self.task
+    def _build_model(self, names: list[str]) -> nn.Module:
+        cfg, task, mcfg = self.cfg, self.task, self.model_cfg
         if self.resume_state is not None:
             model = task.build_model(mcfg)
             model.load_state_dict(self.resume_state.model_state)
@@ -188,7 +188,7 @@ class Trainer:
         cfg, info, device = self.cfg, self.info, self.device
         self.data_cfg = load_data_config(resolve_data(cfg.data))
         task = self.task
-        model = self._build_model(self.model_cfg, self.data_cfg.names)
+        model = self._build_model(self.data_cfg.names)
         batch = max(cfg.batch // info.world_size, 1)
         labels = task.label_format(self.data_cfg)
         self.train_set = build_dataset(self.data_cfg, "train", cfg.imgsz, augment=cfg.augment(model.cfg.scale),
