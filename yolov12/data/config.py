@@ -8,10 +8,12 @@ from typing import Any
 
 import yaml
 
+from yolov12.utils.errors import YoloError
+
 SPLITS = ("train", "val", "test")
 
 
-class DataConfigError(ValueError):
+class DataConfigError(YoloError, ValueError):
     """A data.yaml that cannot be used (missing keys, bad names, paths that do not exist)."""
 
 

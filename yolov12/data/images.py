@@ -7,10 +7,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from yolov12.utils.errors import YoloError
+
 IMG_FORMATS = frozenset({".bmp", ".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".dng", ".mpo", ".pfm"})
 
 
-class ImageReadError(OSError):
+class ImageReadError(YoloError, OSError):
     """An image file that cannot be decoded (missing, empty, truncated or not an image)."""
 
 

@@ -20,12 +20,12 @@ import numpy as np
 from yolov12.data.images import ImageReadError, imread, is_image_file
 from yolov12.data.labels import DETECT_LABELS, LabelFormat, img2label_path, parse_label_file
 from yolov12.data.sample import Sample, ScanStats
-from yolov12.utils import LOGGER, atomic_write_bytes
+from yolov12.utils import LOGGER, YoloError, atomic_write_bytes
 
 CACHE_VERSION = 1
 
 
-class LabelError(ValueError):
+class LabelError(YoloError, ValueError):
     """Labels that make the dataset unusable as configured (class ids >= nc); names every file and line."""
 
 

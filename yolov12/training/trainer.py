@@ -33,11 +33,11 @@ from yolov12.training.ema import ModelEMA, unwrap
 from yolov12.training.optim import build_optimizer, lr_factor, warmup_step
 from yolov12.training.plots import plot_labels, plot_results, plot_train_batch
 from yolov12.training.state import load_train_state, save_train_state, set_rng_state
-from yolov12.utils import LOGGER, atomic_write_text, increment_path
+from yolov12.utils import LOGGER, YoloError, atomic_write_text, increment_path
 from yolov12.weights import load_weights, transfer_weights
 
 
-class NonFiniteLossError(RuntimeError):
+class NonFiniteLossError(YoloError, RuntimeError):
     """Too many consecutive non-finite losses: training stopped, last good checkpoint kept."""
 
 
