@@ -17,6 +17,7 @@ from typing import Any, Callable
 import yaml
 
 from yolov12 import __version__
+from yolov12.utils import check_output
 from yolov12.utils.errors import YoloError
 
 USAGE = f"""yolov12 {__version__}: YOLOv12 object detection
@@ -179,8 +180,7 @@ def cmd_convert(args: dict) -> int:
     check_known(args, ["model", "out"], "convert")
     src = Path(_require(args, "model", "convert"))
     out = Path(args.get("out") or src.with_suffix(".safetensors"))
-    if out.resolve() == src.resolve():
-        raise CLIError(f"out= must differ from the source file {src}")
+    check_output(out, [src])
     if out.is_dir():
         raise CLIError(f"out= must be a file path such as {out / src.with_suffix('.safetensors').name}; "
                        f"{out} is a folder")

@@ -4,6 +4,7 @@ one check every writing mode makes that its output is none of its inputs."""
 from __future__ import annotations
 
 import os
+import signal
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -18,6 +19,7 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
+            _test_kill_hook(path, f, data)
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
@@ -26,6 +28,24 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+_writes: dict[str, int] = {}
+
+
+def _test_kill_hook(path: Path, f, data: bytes) -> None:
+    """Test hook: ``YOLOV12_TEST_KILL_DURING_WRITE=NAME:N`` SIGKILLs this process halfway through its N-th atomic
+    write of a file called NAME (the kill tests interrupt every checkpoint write this way)."""
+    spec = os.environ.get("YOLOV12_TEST_KILL_DURING_WRITE")
+    if not spec:
+        return
+    name, n = spec.rsplit(":", 1)
+    if path.name == name:
+        _writes[name] = _writes.get(name, 0) + 1
+        if _writes[name] == int(n):
+            f.write(data[: len(data) // 2])
+            f.flush()
+            os.kill(os.getpid(), signal.SIGKILL)
 
 
 def atomic_write_text(path: str | Path, text: str) -> Path:
