@@ -180,10 +180,10 @@ def cmd_convert(args: dict) -> int:
     check_known(args, ["model", "out"], "convert")
     src = Path(_require(args, "model", "convert"))
     out = Path(args.get("out") or src.with_suffix(".safetensors"))
-    check_output(out, [src])
     if out.is_dir():
         raise CLIError(f"out= must be a file path such as {out / src.with_suffix('.safetensors').name}; "
                        f"{out} is a folder")
+    check_output(out, [src])
     model = YOLO(src)
     model.save(out, meta={**model.meta, "converted_from": src.name})
     c = model.cfg
