@@ -34,6 +34,7 @@ from yolov12.inference.results import Results, normalize_names
 from yolov12.inference.sources import SourceItem, iter_source
 from yolov12.utils import LOGGER, check_output, check_run_name, run_folder
 from yolov12.utils.checks import check_field_types, check_imgsz, check_int, check_range, image_size
+from yolov12.utils.errors import ConfigError
 
 
 @dataclass
@@ -75,7 +76,7 @@ class PredictConfig:
             self.classes = [given]  # one class index: the list of it
         if self.classes is not None and not (isinstance(self.classes, list | tuple) and all(
                 isinstance(c, Integral) and not isinstance(c, bool) and c >= 0 for c in self.classes)):
-            raise ValueError(f"classes must be None or a list of class indices (integers >= 0), got {given!r}")
+            raise ConfigError(f"classes must be None or a list of class indices (integers >= 0), got {given!r}")
         if self.line_width is not None:
             check_int("line_width", self.line_width, 1)
 

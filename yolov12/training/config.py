@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields, replace
 
 from yolov12.data import AugmentConfig, augment_defaults
-from yolov12.utils.checks import check_field_types, check_keys, check_range, image_size
 from yolov12.utils import LOGGER, check_run_name
+from yolov12.utils.checks import check_field_types, check_keys, check_range, image_size
 from yolov12.utils.errors import ConfigError
 
 
@@ -80,24 +80,24 @@ class TrainConfig:
         self.device = "" if self.device is None else str(self.device)  # None: auto; a torch.device or an index
         check_field_types(self)
         if self.epochs < 1:
-            raise ValueError(f"epochs must be >= 1, got {self.epochs}")
+            raise ConfigError(f"epochs must be >= 1, got {self.epochs}")
         if self.batch < 1:
-            raise ValueError(f"batch must be >= 1, got {self.batch}")
+            raise ConfigError(f"batch must be >= 1, got {self.batch}")
         self.imgsz = image_size("imgsz", self.imgsz, square=True)[0]
         if self.lr0 <= 0 or self.lrf <= 0:
-            raise ValueError("lr0 and lrf must be positive")
+            raise ConfigError("lr0 and lrf must be positive")
         if self.optimizer.lower() not in ("auto", "sgd", "adam", "adamw"):
-            raise ValueError(f"optimizer must be one of auto, SGD, Adam, AdamW; got {self.optimizer!r}")
+            raise ConfigError(f"optimizer must be one of auto, SGD, Adam, AdamW; got {self.optimizer!r}")
         if self.workers < 0:
-            raise ValueError(f"workers must be >= 0, got {self.workers}")
+            raise ConfigError(f"workers must be >= 0, got {self.workers}")
         if self.nbs < 1:
-            raise ValueError(f"nbs must be >= 1, got {self.nbs}")
+            raise ConfigError(f"nbs must be >= 1, got {self.nbs}")
         if self.freeze is not None and self.freeze < 0:
-            raise ValueError(f"freeze must be >= 0 (the number of leading layers to freeze), got {self.freeze}")
+            raise ConfigError(f"freeze must be >= 0 (the number of leading layers to freeze), got {self.freeze}")
         check_range("conf", self.conf, 0, 1)
         check_range("iou", self.iou, 0, 1)
         if self.max_det < 1:
-            raise ValueError(f"max_det must be >= 1, got {self.max_det}")
+            raise ConfigError(f"max_det must be >= 1, got {self.max_det}")
         check_run_name(self.project, self.name)
 
     def augment(self, scale: str) -> AugmentConfig:
