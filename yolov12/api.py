@@ -145,6 +145,7 @@ class YOLO:
                         verbose=verbose)
         imgsz = image_size("imgsz", imgsz, square=True)[0]
         check_int("batch", batch, 1)
+        check_run_name(str(project), str(name))
         check_int("workers", workers, 0)
         model = self._predictor_model(device, half, graphs=False)  # rect batches vary in shape: stay eager
         data = data or self.meta.get("train_args", {}).get("data", "")

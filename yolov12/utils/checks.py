@@ -51,7 +51,7 @@ def image_size(name: str, value: Any, stride: int = 32, square: bool = False) ->
     ``square``, a [height, width] pair of them) -> (h, w), each side rounded up to a multiple of ``stride`` (the
     network's largest) with one warning. Anything else is a ``ValueError`` naming ``name``."""
     if square and not _is_int(value):
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        raise ConfigError(f"{name} must be a positive integer, got {value!r}")
     h, w = check_imgsz(name, value)
     out = (-(-h // stride) * stride, -(-w // stride) * stride)
     if out != (h, w):
@@ -94,4 +94,4 @@ def check_keys(d: dict, cls: type) -> None:
         if k not in valid:
             close = difflib.get_close_matches(k, valid, n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
-            raise ValueError(f"unknown argument '{k}'{hint}")
+            raise ConfigError(f"unknown argument '{k}'{hint}")
