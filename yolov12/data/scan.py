@@ -43,18 +43,28 @@ def list_image_files(sources: list[Path], stats: ScanStats | None = None) -> lis
         LOGGER.warning(msg)
         stats.messages.append(msg)
 
-    walked: set[str] = set()  # real paths of folders walked: a symlink loop or a second link is walked once
+    walked: set[str] = set()  # real paths of folders walked: each folder is walked once, whatever links lead to it
     for src in sources:
         src = Path(src)
         if src.is_dir():
+            top, skipped = os.path.realpath(src), 0
             for dirpath, dirnames, filenames in os.walk(src, onerror=on_error, followlinks=True):
                 real = os.path.realpath(dirpath)
                 if real in walked:
                     dirnames[:] = []
                     continue
                 walked.add(real)
-                dirnames.sort()
+                # a link to a folder inside this source is a loop or a second way in: that folder is walked by its
+                # own path (so its labels are found where that path maps); links leading out are followed once
+                keep = [d for d in dirnames if not (os.path.islink(os.path.join(dirpath, d))
+                                                    and _inside(os.path.realpath(os.path.join(dirpath, d)), top))]
+                skipped += len(dirnames) - len(keep)
+                dirnames[:] = sorted(keep)
                 files += [Path(dirpath) / f for f in sorted(filenames) if is_image_file(f)]
+            if skipped:
+                msg = f"{src}: {skipped} folder link(s) back into the folder skipped (a loop or a second path)"
+                LOGGER.warning(msg)
+                stats.messages.append(msg)
         elif src.suffix == ".txt":
             for line in src.read_text(encoding="utf-8").splitlines():
                 line = line.strip()
@@ -74,9 +84,14 @@ def list_image_files(sources: list[Path], stats: ScanStats | None = None) -> lis
     return _unique_files(files, stats)
 
 
+def _inside(path: str, top: str) -> bool:
+    return path == top or path.startswith(top.rstrip(os.sep) + os.sep)
+
+
 def _unique_files(files: list[Path], stats: ScanStats) -> list[Path]:
-    """Sorted image paths, each real file once (the first path reaching it), names that are not valid UTF-8
-    rejected by name (they cannot be logged, hashed or cached reliably)."""
+    """Sorted image paths, each real file once (by the path without symlinks when one was listed, else the first
+    path reaching it: its labels are where that path maps), names that are not valid UTF-8 rejected by name (they
+    cannot be logged, hashed or cached reliably)."""
     by_real: dict[str, Path] = {}
     for f in sorted({os.path.normpath(f): Path(os.path.normpath(f)) for f in files}.values()):
         try:
@@ -87,6 +102,8 @@ def _unique_files(files: list[Path], stats: ScanStats) -> list[Path]:
         real = os.path.realpath(f)
         if real in by_real:
             stats.linked_twice += 1
+            if os.path.abspath(f) == real:  # the direct path wins over a link listed before it
+                by_real[real] = f
             continue
         by_real[real] = f
     if stats.linked_twice:
