@@ -232,7 +232,7 @@ def test_saving_into_the_source_folder_is_refused(tmp_path):
 
     cfg = PredictConfig(imgsz=64, save=True, save_txt=True, project=str(tmp_path), name="pics", exist_ok=True)
     with pytest.raises(OverwriteError, match="pics"):
-        Predictor(RedBoxModel(), NAMES, cfg)(src)
+        Predictor(RedBoxModel(), NAMES, cfg, DETECT)(src)
     assert (src / "pic.png").read_bytes() == before and not (src / "labels").exists()
     with pytest.raises(ValueError, match="name must be a single folder name"):
         PredictConfig(name="../../elsewhere")
