@@ -76,3 +76,30 @@ def test_bad_arguments_are_one_line_errors(argv, message, capsys, monkeypatch):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1, err
+
+
+def test_refusals_are_one_line_without_traceback(tmp_path, capsys):
+    """A malicious checkpoint, an export over its own weights, a run name leaving its project: one line, exit 2,
+    nothing overwritten."""
+    import zipfile
+
+    from yolov12.models import build_model
+    from yolov12.weights import save_model
+
+    evil = tmp_path / "evil.pt"
+    with zipfile.ZipFile(evil, "w") as z:
+        z.writestr("archive/data.pkl", b"\x80\x02cposix\nsystem\nX\x02\x00\x00\x00id\x85R.")
+        z.writestr("archive/version", "3\n")
+    weights = save_model(tmp_path / "w.safetensors", build_model("n", nc=2))
+    before = weights.read_bytes()
+    cases = [
+        (["convert", f"model={evil}", f"out={tmp_path / 'x.safetensors'}"], "posix.system"),
+        (["export", f"model={weights}", f"output={weights}"], "refusing to write"),
+        (["convert", f"model={weights}", f"out={tmp_path / '.' / 'w.safetensors'}"], "refusing to write"),
+        (["predict", f"model={weights}", f"source={tmp_path}", "name=../../x"], "name must be a single folder"),
+    ]
+    for argv, message in cases:
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert message in err and err.count("\n") == 1 and "Traceback" not in err, err
+    assert weights.read_bytes() == before

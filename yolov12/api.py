@@ -21,7 +21,7 @@ from yolov12.config import ModelConfig
 from yolov12.models import ModelInfo, model_info
 from yolov12.models.optimize import ShapeCachedGraphs, prepare_for_inference
 from yolov12.tasks import Task, get_task, load_model, model_name, parse_model_name
-from yolov12.utils import LOGGER
+from yolov12.utils import LOGGER, check_output, check_run_name, run_folder
 from yolov12.utils.checks import check_int, check_keys, image_size
 from yolov12.utils.device import DistInfo, select_device
 from yolov12.weights import save_model
@@ -139,13 +139,13 @@ class YOLO:
         """COCO-metric validation on a dataset split (rect batches, letterbox without upscaling). -> ValResult"""
         from yolov12.data import build_dataloader, build_dataset, load_data_config, resolve_data
         from yolov12.evaluation.validator import ValConfig, validate
-        from yolov12.utils import increment_path
 
         task = self._task("val")
         cfg = ValConfig(conf=conf, iou=iou, max_det=max_det, half=half, save_json=save_json, plots=plots,
                         verbose=verbose)
         imgsz = image_size("imgsz", imgsz, square=True)[0]
         check_int("batch", batch, 1)
+        check_run_name(str(project), str(name))
         check_int("workers", workers, 0)
         model = self._predictor_model(device, half, graphs=False)  # rect batches vary in shape: stay eager
         data = data or self.meta.get("train_args", {}).get("data", "")
@@ -159,7 +159,7 @@ class YOLO:
         ds = build_dataset(data_cfg, split, imgsz, augment=None, rect=self.backend == "torch", batch_size=batch,
                            stride=stride, workers=workers, label_format=task.label_format(data_cfg))
         loader = build_dataloader(ds, batch, workers, shuffle=False)
-        save_dir = increment_path(Path(str(project)) / str(name), exist_ok)  # the CLI reads name=2 as an int
+        save_dir = run_folder(str(project), str(name), exist_ok)  # the CLI reads name=2 as an int
         torch.set_flush_denormal(True)
         return validate(model, loader, data_cfg.names, task, cfg, save_dir=save_dir)
 
@@ -184,10 +184,14 @@ class YOLO:
         """Export to ONNX (default) or TorchScript; keyword arguments are ExportConfig fields."""
         self._require_torch("export")
         from yolov12.export import ExportConfig, export_model
+        from yolov12.export.config import SUFFIX
 
         check_keys({"format": format, **kwargs}, ExportConfig)
         self._task("export")
-        return export_model(copy.deepcopy(self.model), ExportConfig(format=format, **kwargs))
+        cfg = ExportConfig(format=format, **kwargs)
+        out = cfg.output if cfg.output is not None else f"yolov12{self.cfg.scale}{SUFFIX[cfg.format]}"
+        check_output(out, [self.ckpt_path])  # export model=X.safetensors output=X.safetensors must not eat X
+        return export_model(copy.deepcopy(self.model), cfg)
 
     # ------------------------------------------------------------------ helpers
     def _predictor_model(self, device: str = "", half: bool = False, graphs: bool = True) -> nn.Module:

@@ -17,6 +17,8 @@ from typing import Any, Callable
 import yaml
 
 from yolov12 import __version__
+from yolov12.utils import check_output
+from yolov12.utils.errors import YoloError
 
 USAGE = f"""yolov12 {__version__}: YOLOv12 object detection
 
@@ -37,7 +39,7 @@ The model name decides the task: yolov12n.yaml detects, yolov12n-cls.yaml classi
 """
 
 
-class CLIError(ValueError):
+class CLIError(YoloError, ValueError):
     pass
 
 
@@ -178,11 +180,10 @@ def cmd_convert(args: dict) -> int:
     check_known(args, ["model", "out"], "convert")
     src = Path(_require(args, "model", "convert"))
     out = Path(args.get("out") or src.with_suffix(".safetensors"))
-    if out.resolve() == src.resolve():
-        raise CLIError(f"out= must differ from the source file {src}")
     if out.is_dir():
         raise CLIError(f"out= must be a file path such as {out / src.with_suffix('.safetensors').name}; "
                        f"{out} is a folder")
+    check_output(out, [src])
     model = YOLO(src)
     model.save(out, meta={**model.meta, "converted_from": src.name})
     c = model.cfg
@@ -284,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
             sub = rest[0] if rest and "=" not in rest[0] else None
             return cmd_data(parse_args(rest[1:] if sub else rest), sub)
         return MODES[mode](parse_args(rest, flags=("resume",) if mode == "train" else ()))
-    except (CLIError, ValueError, FileNotFoundError, TypeError, OSError) as e:
+    except (YoloError, ValueError, FileNotFoundError, TypeError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

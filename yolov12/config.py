@@ -9,7 +9,25 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field, fields
 
+from yolov12.utils.errors import ConfigError
+
 VARIANTS = ("v1", "v1-release", "turbo")
+# bounds of the fields a checkpoint header may set: generous for real models, small enough that building one
+# cannot exhaust memory (ImageNet-21k has 21,843 classes; the paper uses areas <= 4, pe_kernel <= 9, reg_max 16)
+MAX_NC, MAX_AREAS, MAX_MLP_RATIO, MAX_PE_KERNEL, MAX_REG_MAX = 25_000, 64, 8.0, 31, 64
+
+
+def _is_int(v: object) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_real(v: object) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _short(v: object) -> str:
+    r = repr(v)
+    return r if len(r) <= 60 else r[:57] + "..."
 
 
 @dataclass(frozen=True)
@@ -54,22 +72,41 @@ class ModelConfig:
     task: str = "detect"  # detect | segment | pose | obb | classify (yolov12.tasks); old checkpoints: detect
 
     def __post_init__(self) -> None:
-        if self.scale not in SCALES:
-            raise ValueError(f"unknown scale {self.scale!r}; expected one of {', '.join(SCALES)}")
-        if self.variant not in VARIANTS:
-            raise ValueError(f"unknown variant {self.variant!r}; expected one of {', '.join(VARIANTS)}")
-        if not isinstance(self.nc, int) or self.nc < 1:
-            raise ValueError(f"nc must be a positive integer, got {self.nc!r}")
+        """Validate every field BEFORE anything is built: a checkpoint header is untrusted input, and a config
+        with absurd values (nc=10**9, reg_max=-1, pe_kernel=10**6) must be a :class:`ConfigError`, not a model
+        that exhausts memory or a traceback from deep inside torch."""
+        if not isinstance(self.scale, str) or self.scale not in SCALES:
+            raise ConfigError(f"unknown scale {self.scale!r}; expected one of {', '.join(SCALES)}")
+        if not isinstance(self.variant, str) or self.variant not in VARIANTS:
+            raise ConfigError(f"unknown variant {self.variant!r}; expected one of {', '.join(VARIANTS)}")
+        if not _is_int(self.nc) or not 1 <= self.nc <= MAX_NC:
+            raise ConfigError(f"nc must be an integer in 1..{MAX_NC}, got {self.nc!r}")
+        if not isinstance(self.names, list | tuple) or not all(isinstance(n, str) for n in self.names):
+            raise ConfigError(f"names must be a list of strings, got {_short(self.names)}")
         if not isinstance(self.task, str) or not self.task.isidentifier():
-            raise ValueError(f"task must be a task name such as 'detect', got {self.task!r}")
+            raise ConfigError(f"task must be a task name such as 'detect', got {_short(self.task)}")
         if self.names and len(self.names) != self.nc:
-            raise ValueError(f"{len(self.names)} class names given for nc={self.nc}")
+            raise ConfigError(f"{len(self.names)} class names given for nc={self.nc}")
+        self.names = list(self.names)
+        if (not isinstance(self.areas, list | tuple) or len(self.areas) != 2
+                or not all(_is_int(a) and 1 <= a <= MAX_AREAS for a in self.areas)):
+            raise ConfigError(f"areas must be two integers in 1..{MAX_AREAS}, got {_short(self.areas)}")
+        if (not isinstance(self.attention, list | tuple) or len(self.attention) != 2
+                or not all(isinstance(a, bool) for a in self.attention)):
+            raise ConfigError(f"attention must be two booleans, got {_short(self.attention)}")
         self.areas = tuple(int(a) for a in self.areas)  # type: ignore[assignment]
         self.attention = tuple(bool(a) for a in self.attention)  # type: ignore[assignment]
-        if len(self.areas) != 2 or min(self.areas) < 1:
-            raise ValueError(f"areas must be two positive integers, got {self.areas}")
-        if self.pe_kernel is not None and (self.pe_kernel < 1 or self.pe_kernel % 2 == 0):
-            raise ValueError(f"pe_kernel must be a positive odd number, got {self.pe_kernel}")
+        if self.mlp_ratio is not None and not (_is_real(self.mlp_ratio) and 0 < self.mlp_ratio <= MAX_MLP_RATIO):
+            raise ConfigError(f"mlp_ratio must be a number in (0, {MAX_MLP_RATIO:g}] or None, got {self.mlp_ratio!r}")
+        if self.pe_kernel is not None and not (
+                _is_int(self.pe_kernel) and 1 <= self.pe_kernel <= MAX_PE_KERNEL and self.pe_kernel % 2 == 1):
+            raise ConfigError(f"pe_kernel must be an odd integer in 1..{MAX_PE_KERNEL} or None, got {self.pe_kernel!r}")
+        if self.residual is not None and not isinstance(self.residual, bool):
+            raise ConfigError(f"residual must be True, False or None, got {self.residual!r}")
+        if not (_is_real(self.residual_init) and abs(self.residual_init) <= 10):
+            raise ConfigError(f"residual_init must be a finite number in [-10, 10], got {self.residual_init!r}")
+        if not _is_int(self.reg_max) or not 1 <= self.reg_max <= MAX_REG_MAX:
+            raise ConfigError(f"reg_max must be an integer in 1..{MAX_REG_MAX}, got {self.reg_max!r}")
 
     # ----- derived values -------------------------------------------------------------------------------
     @property
@@ -116,8 +153,10 @@ class ModelConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> "ModelConfig":
+        if not isinstance(d, dict):
+            raise ConfigError(f"a model config must be a mapping, got {type(d).__name__}")
         known = {f.name for f in fields(cls)}
         unknown = set(d) - known
         if unknown:
-            raise ValueError(f"unknown model config keys: {sorted(unknown)}")
+            raise ConfigError(f"unknown model config keys: {sorted(map(str, unknown))[:10]}")
         return cls(**d)

@@ -144,3 +144,9 @@ def test_affine_filters_tiny_boxes():
     labels = Labels(np.array([0, 1]), np.array([[10, 10, 60, 60], [0, 0, 2, 30]], np.float32))
     _, out = random_affine(img, labels, rng, translate=0.0, scale=0.0)
     assert out.cls.tolist() == [0]  # a box 2 px wide is dropped (w, h must be > 2 px)
+
+
+@pytest.mark.parametrize("shape", [(1, 10000), (10000, 1), (3, 70000)])
+def test_letterbox_extreme_aspect_ratio_keeps_a_pixel(shape):
+    out, r, (pw, ph) = letterbox(np.zeros((*shape, 3), np.uint8), (64, 64))
+    assert out.shape == (64, 64, 3) and r > 0

@@ -1,5 +1,7 @@
 """The batch dict contract, rect validation batches, ratio_pad mapping, seeding, caches, embedded data."""
 
+import os
+
 import numpy as np
 import pytest
 import torch
@@ -121,3 +123,24 @@ def test_embedded_datasets(tmp_path):
     assert trees.names == ["Tree"] and sum(len(s) for s in tds.samples) > 50
     vds = build_dataset(trees, "val", imgsz=64, label_cache=False)
     assert all(len(s) > 0 for s in vds.samples)  # every shipped val tile has crowns (SOAP_061's 'Alive'/'Dead')
+
+
+def test_disk_cache_per_file_name_and_refreshed_when_the_image_changes(tmp_path):
+    """a.png and a.jpg get their own cache files; an image edited after caching is decoded again."""
+    import cv2
+
+    from yolov12.data import Sample
+    from yolov12.data.dataset import YOLODataset
+
+    im = tmp_path / "images"
+    im.mkdir()
+    cv2.imwrite(str(im / "a.png"), np.full((32, 32, 3), 10, np.uint8))
+    cv2.imwrite(str(im / "a.bmp"), np.full((32, 32, 3), 200, np.uint8))
+    samples = [Sample(str(im / n), (32, 32), np.zeros(0), np.zeros((0, 4))) for n in ("a.png", "a.bmp")]
+    ds = YOLODataset(samples, imgsz=32, cache="disk")
+    assert sorted(p.name for p in im.glob("*.npy")) == ["a.bmp.npy", "a.png.npy"]
+    assert [int(ds.load_image(i)[0].mean()) for i in range(2)] == [10, 200]
+    cv2.imwrite(str(im / "a.png"), np.full((32, 32, 3), 90, np.uint8))
+    os.utime(im / "a.png", ns=(1, 1))  # a replaced image, even with an older time stamp
+    ds = YOLODataset(samples, imgsz=32, cache="disk")
+    assert int(ds.load_image(0)[0].mean()) == 90

@@ -138,3 +138,71 @@ def test_image_failing_mid_epoch_is_substituted(tmp_path, caplog_yolo):
     item = ds[0]
     assert item["im_file"] != bad and item["img"].shape[0] == 3
     assert bad in caplog_yolo.text and "substituting" in caplog_yolo.text
+
+
+# --- issue 13: silent misreads and crashes of the scan ------------------------------------------------------
+
+
+def test_symlink_loops_and_second_links_count_each_image_once(tmp_path, caplog_yolo):
+    im = tmp_path / "images"
+    for k in range(3):
+        _img(im / "sub" / f"a{k}.png")
+    (im / "sub" / "loop").symlink_to(im, target_is_directory=True)  # images/sub/loop -> images (a loop)
+    (im / "again").symlink_to(im / "sub", target_is_directory=True)  # a second way to the same folder
+    (im / "a0-link.png").symlink_to(im / "sub" / "a0.png")  # a file link to an image already listed
+    samples, stats = scan_split([im], nc=1, cache=False)
+    assert sorted(s.im_file for s in samples) == [str(im / "sub" / f"a{k}.png") for k in range(3)]  # direct paths
+    assert stats.linked_twice == 1 and "counted once" in caplog_yolo.text  # the file link
+    assert "2 folder link(s) back into the folder skipped" in caplog_yolo.text
+
+
+def test_same_stem_other_extension_is_a_counted_warning(tmp_path, caplog_yolo):
+    _img(tmp_path / "images" / "a.png")
+    _img(tmp_path / "images" / "a.jpg", 40, 20)
+    (tmp_path / "labels").mkdir()
+    (tmp_path / "labels" / "a.txt").write_text("0 0.5 0.5 0.2 0.2\n")
+    samples, stats = scan_split([tmp_path / "images"], nc=1, cache=False)
+    assert stats.shared_labels == 2 and "label file of 2 images (a.jpg, a.png)" in caplog_yolo.text
+    assert sorted(s.shape for s in samples) == [(32, 32), (40, 20)]  # distinct entries, each its own size
+
+
+def test_label_cache_lives_beside_the_dataset_not_beside_a_listed_file(tmp_path):
+    ds, elsewhere = tmp_path / "ds", tmp_path / "elsewhere"
+    _img(elsewhere / "images" / "x.png")  # a list entry pointing out of the dataset
+    (elsewhere / "labels").mkdir()
+    (elsewhere / "labels" / "x.txt").write_text("0 0.5 0.5 0.2 0.2\n")
+    ds.mkdir()
+    (ds / "train.txt").write_text(f"{elsewhere / 'images' / 'x.png'}\n")
+    scan_split([ds / "train.txt"], nc=1)
+    assert (ds / "train.cache.npz").is_file()
+    assert sorted(p.name for p in elsewhere.rglob("*")) == ["images", "labels", "x.png", "x.txt"]
+
+
+def test_bom_missing_labels_folder_and_label_directory(tmp_path, caplog_yolo):
+    assert parse_label_text("\ufeff0 0.5 0.5 0.2 0.2\n", nc=1).cls.tolist() == [0]
+    _img(tmp_path / "images" / "bom.png")
+    _img(tmp_path / "images" / "dir.png")
+    (tmp_path / "labels" / "dir.txt").mkdir(parents=True)
+    (tmp_path / "labels" / "bom.txt").write_bytes("\ufeff0 0.5 0.5 0.2 0.2\n".encode("utf-8"))
+    samples, stats = scan_split([tmp_path / "images"], nc=1, cache=False)
+    assert [len(s) for s in samples] == [1] and stats.corrupt == 1  # BOM: the object kept; directory: excluded
+    assert "dir.txt: label path is not a file" in caplog_yolo.text
+    _img(tmp_path / "b" / "images" / "a.png")
+    _img(tmp_path / "b" / "images" / "c.png")
+    caplog_yolo.clear()
+    scan_split([tmp_path / "b" / "images"], nc=1, cache=False)
+    assert caplog_yolo.text.count("does not exist: its 2 image(s) have no labels") == 1
+
+
+def test_huge_declared_size_and_bad_file_names_are_counted_not_fatal(tmp_path, caplog_yolo):
+    _img(tmp_path / "images" / "ok.png")
+    ok, buf = cv2.imencode(".png", np.zeros((8, 8, 3), np.uint8))
+    data = bytearray(buf.tobytes())
+    data[16:24] = (200_000).to_bytes(4, "big") * 2  # IHDR: 200000 x 200000 pixels
+    (tmp_path / "images" / "huge.png").write_bytes(bytes(data))
+    bad = os.fsencode(tmp_path / "images") + b"/bad\xff.png"
+    with open(bad, "wb") as f:
+        f.write(buf.tobytes())
+    samples, stats = scan_split([tmp_path / "images"], nc=1)  # with the cache: names must hash and serialise
+    assert [os.path.basename(s.im_file) for s in samples] == ["ok.png"] and stats.corrupt == 2
+    assert "over the 268,435,456 pixel limit" in caplog_yolo.text and "bad\\udcff.png" in caplog_yolo.text

@@ -25,3 +25,12 @@ def test_bad_arguments(kwargs, match):
 
 def test_good_arguments():
     assert ExportConfig(imgsz=[64, 96], opset=12, nms=True).hw == (64, 96) and ExportConfig(opset=9).opset == 9
+
+
+@pytest.mark.parametrize("kwargs", [{"imgsz": 32 * 10**5}, {"batch": 10**6}, {"batch": 64, "imgsz": 1024},
+                                    {"imgsz": [32, 32 * 4000]}, {"max_det": 10**9}])
+def test_absurd_sizes_are_bounded_before_any_allocation(kwargs):
+    from yolov12.utils import ConfigError
+
+    with pytest.raises(ConfigError, match="too large to trace|max_det must be <="):
+        ExportConfig(**kwargs)

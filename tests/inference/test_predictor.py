@@ -220,3 +220,19 @@ def test_settings_that_need_the_model():
 
 def test_device_may_be_none_or_a_torch_device():
     assert PredictConfig(device=None).device == "" and PredictConfig(device=torch.device("cpu")).device == "cpu"
+
+
+def test_saving_into_the_source_folder_is_refused(tmp_path):
+    """project/name reused (exist_ok) as the folder of the images themselves: nothing is overwritten."""
+    src = tmp_path / "pics"
+    src.mkdir()
+    cv2.imwrite(str(src / "pic.png"), red_image(40, 64, (10, 8, 30, 28)))
+    before = (src / "pic.png").read_bytes()
+    from yolov12.utils import OverwriteError
+
+    cfg = PredictConfig(imgsz=64, save=True, save_txt=True, project=str(tmp_path), name="pics", exist_ok=True)
+    with pytest.raises(OverwriteError, match="pics"):
+        Predictor(RedBoxModel(), NAMES, cfg, DETECT)(src)
+    assert (src / "pic.png").read_bytes() == before and not (src / "labels").exists()
+    with pytest.raises(ValueError, match="name must be a single folder name"):
+        PredictConfig(name="../../elsewhere")

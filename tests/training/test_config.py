@@ -35,3 +35,25 @@ def test_device_may_be_none_or_a_torch_device():
     import torch
 
     assert TrainConfig(device=None).device == "" and TrainConfig(device=torch.device("cpu")).device == "cpu"
+
+
+def test_resume_keeps_the_run_arguments_and_allows_only_safe_changes():
+    from yolov12.training.config import resume_args
+    from yolov12.utils import ConfigError
+
+    saved = TrainConfig(data="d.yaml", epochs=10, imgsz=64, batch=4).to_dict()
+    args = resume_args(saved, TrainConfig(resume=True, model="last.safetensors"), "last.safetensors")
+    assert args == saved  # nothing given: everything kept
+    args = resume_args(saved, TrainConfig(epochs=20, workers=0, device="cpu", patience=5), "last.safetensors")
+    assert (args["epochs"], args["workers"], args["device"], args["patience"], args["imgsz"]) == (20, 0, "cpu", 5, 64)
+    with pytest.raises(ConfigError, match=r"imgsz=320 \(run: 64\), lr0=0.1 \(run: 0.01\) cannot change"):
+        resume_args(saved, TrainConfig(imgsz=320, lr0=0.1), "last.safetensors")
+    with pytest.raises(ConfigError, match="epochs=5"):
+        resume_args(saved, TrainConfig(epochs=5), "last.safetensors")  # fewer epochs: a different schedule
+
+
+def test_run_name_cannot_leave_the_project():
+    with pytest.raises(ValueError, match="name must be a single folder name"):
+        TrainConfig(name="../../x")
+    with pytest.raises(ValueError, match="project must not contain '..'"):
+        TrainConfig(project="runs/../../x")

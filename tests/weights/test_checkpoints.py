@@ -118,3 +118,60 @@ def test_bare_published_state_in_safetensors(tmp_path, reference_dir):
     save_file(state, tmp_path / "bare.safetensors")
     w = load_weights(tmp_path / "bare.safetensors")
     assert w.cfg.variant == "v1" and w.cfg.nc == 80
+
+
+class _Mod:
+    """Pickles as a torch.nn module (a placeholder class on loading) with the given attribute state."""
+
+    def __init__(self, **state):
+        self.state = state
+
+    def __reduce__(self):
+        return torch.nn.modules.container.Sequential, (), self.state
+
+
+def _crafted(tmp_path, name, model):
+    torch.save({"model": model}, tmp_path / name)
+    return tmp_path / name
+
+
+def _chain(depth):
+    root = node = _Mod(_parameters={}, _buffers={}, _modules={})
+    for _ in range(depth):
+        child = _Mod(_parameters={}, _buffers={}, _modules={})
+        node.state["_modules"]["0"] = child
+        node = child
+    return root
+
+
+def test_crafted_module_trees_are_format_errors(tmp_path):
+    """Self-references, deep nesting, wrong container types and tensors where modules belong: our error, never
+    a RecursionError / AttributeError from deep inside."""
+    selfref = _Mod(_parameters={}, _buffers={}, _modules={})
+    selfref.state["_modules"]["again"] = selfref
+    cases = {
+        "selfref.pt": (selfref, "no YOLOv12 layers"),  # read once, then: nothing of ours inside
+        "deep.pt": (_chain(80), "deeper than 64"),
+        "list.pt": (_Mod(_parameters={}, _buffers={}, _modules=[1, 2]), "_modules is a list"),
+        "tensor.pt": (_Mod(_parameters={}, _buffers={}, _modules={"0": torch.zeros(2)}), "found a Tensor"),
+        "params.pt": (_Mod(_parameters="x", _buffers={}, _modules={}), "_parameters is a str"),
+        "notmodel.pt": (torch.zeros(3), "no model found"),
+    }
+    for name, (model, message) in cases.items():
+        with pytest.raises(CheckpointFormatError, match=message):
+            load_weights(_crafted(tmp_path, name, model))
+
+
+def test_nonfinite_weights_warn_on_load(tmp_path, caplog):
+    from yolov12.utils import LOGGER
+
+    m = build_model("n", nc=2)
+    with torch.no_grad():
+        m.layers[0].conv.weight[0, 0, 0, 0] = float("nan")
+    save_model(tmp_path / "nan.safetensors", m)
+    LOGGER.propagate = True
+    try:
+        load_model(tmp_path / "nan.safetensors")
+    finally:
+        LOGGER.propagate = False
+    assert "1 weight tensor(s) hold NaN or inf values (e.g. layers.0.conv.weight)" in caplog.text

@@ -8,10 +8,13 @@ from typing import Any
 
 import yaml
 
+from yolov12.config import MAX_NC
+from yolov12.utils.errors import YoloError
+
 SPLITS = ("train", "val", "test")
 
 
-class DataConfigError(ValueError):
+class DataConfigError(YoloError, ValueError):
     """A data.yaml that cannot be used (missing keys, bad names, paths that do not exist)."""
 
 
@@ -52,21 +55,25 @@ def _parse_names(raw: dict[str, Any], where: str) -> list[str]:
     nc = raw.get("nc")
     if nc is not None:
         n = int(s) if (s := str(nc).strip()).isdigit() else 0  # 10 or "10"; not 2.5, -1, True
-        if n < 1:
-            raise DataConfigError(f"{where}: 'nc' must be a positive integer (the number of classes), got {nc!r}")
+        if not 1 <= n <= MAX_NC:
+            raise DataConfigError(f"{where}: 'nc' must be a positive integer (the number of classes, at most "
+                                  f"{MAX_NC}), got {nc!r}"[:300])
         nc = n
     if names is None:
         if nc is None:
             raise DataConfigError(f"{where}: needs 'names' (list or {{index: name}}) or 'nc'")
         return [str(i) for i in range(nc)]
     if isinstance(names, dict):
-        try:
-            keys = sorted(int(k) for k in names)
-        except (TypeError, ValueError) as e:
-            raise DataConfigError(f"{where}: 'names' keys must be integer class ids") from e
-        if keys != list(range(len(keys))):
-            raise DataConfigError(f"{where}: 'names' ids must be 0..{len(keys) - 1} without gaps, got {keys}")
-        names = [names[k] if k in names else names[str(k)] for k in keys]
+        by_id = {}
+        for k, v in names.items():
+            if isinstance(k, bool) or not (isinstance(k, int) or (isinstance(k, str) and k.strip().isdecimal())):
+                raise DataConfigError(f"{where}: 'names' keys must be integer class ids, got {k!r}"[:300])
+            by_id[int(k)] = v
+        keys = sorted(by_id)
+        if keys != list(range(len(names))):
+            raise DataConfigError(f"{where}: 'names' ids must be 0..{len(names) - 1} without gaps or repeats, "
+                                  f"got {keys[:20]}")
+        names = [by_id[k] for k in keys]
     if isinstance(names, (list, tuple)):
         bad = [n for n in names if n is None or isinstance(n, (list, tuple, dict))]
         if bad:
@@ -78,7 +85,27 @@ def _parse_names(raw: dict[str, Any], where: str) -> list[str]:
         raise DataConfigError(f"{where}: nc={raw['nc']} but {len(names)} names")
     if not names:
         raise DataConfigError(f"{where}: no class names")
+    if len(names) > MAX_NC:
+        raise DataConfigError(f"{where}: {len(names)} class names; at most {MAX_NC} are supported")
     return names
+
+
+def _checked_path(value: Any, base: Path, where: str, key: str) -> Path:
+    """``value`` (a string or number, ``~`` expanded, relative to ``base``) as a path that can be looked up; a
+    mapping, a list, a NUL byte or an over-long name is a :class:`DataConfigError` naming ``key``."""
+    if value is None or isinstance(value, (list, tuple, dict, bool)):
+        raise DataConfigError(f"{where}: {key} must be a path, got {value!r}"[:300])
+    if "\x00" in str(value):
+        raise DataConfigError(f"{where}: {key} is not a usable path (it contains a NUL byte)")
+    try:
+        p = Path(str(value)).expanduser()
+        p = p if p.is_absolute() else base / p
+        p.exists()
+        p.resolve()
+    except (OSError, ValueError, RuntimeError) as e:  # RuntimeError: '~user' without a home directory
+        raise DataConfigError(f"{where}: {key} is not a usable path ({e.__class__.__name__}: "
+                              f"{getattr(e, 'strerror', None) or e})"[:300]) from e
+    return p
 
 
 def _resolve_sources(value: Any, root: Path, where: str, split: str) -> list[Path]:
@@ -88,9 +115,8 @@ def _resolve_sources(value: Any, root: Path, where: str, split: str) -> list[Pat
     out = []
     for item in items:
         if item is None or isinstance(item, (list, tuple, dict)):
-            raise DataConfigError(f"{where}: {split} must be a path or a list of paths, got {value!r}")
-        p = Path(str(item)).expanduser()
-        p = p if p.is_absolute() else root / p
+            raise DataConfigError(f"{where}: {split} must be a path or a list of paths, got {value!r}"[:300])
+        p = _checked_path(item, root, where, split)
         if not p.exists():
             raise DataConfigError(f"{where}: {split} path does not exist: {p}")
         out.append(p)
@@ -124,8 +150,7 @@ def load_data_config(source: str | Path | dict[str, Any] | DataConfig) -> DataCo
         if not isinstance(raw, dict):
             raise DataConfigError(f"{yaml_file}: expected a mapping at top level")
         base, where = yaml_file.parent, str(yaml_file)
-    root = Path(str(raw.get("path") or ".")).expanduser()
-    root = (root if root.is_absolute() else base / root).resolve()
+    root = _checked_path(raw.get("path") or ".", base, where, "path").resolve()
     if not root.is_dir():
         raise DataConfigError(f"{where}: dataset root does not exist: {root}")
     names = _parse_names(raw, where)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -144,20 +145,44 @@ class YOLODataset(Dataset):
     # --- image loading and caching ------------------------------------------------------------------------
 
     def _npy_path(self, i: int) -> Path:
+        """The disk-cache file of image i: named after the whole file name (``a.jpg`` and ``a.png`` get their own)."""
         p = Path(self.samples[i].im_file)
         if self.cache_dir is not None:
             tag = hashlib.sha1(str(p.resolve()).encode()).hexdigest()[:12]
-            return self.cache_dir / f"{p.stem}-{tag}.npy"
-        return p.with_suffix(".npy")
+            return self.cache_dir / f"{p.name}-{tag}.npy"
+        return p.with_name(p.name + ".npy")
+
+    def _cached(self, i: int) -> Path | None:
+        """The disk-cache file of image i when it is current: it carries the image's modification time (set when
+        written) and is read only while the image still has it, so an edited or replaced image is decoded again."""
+        npy = self._npy_path(i)
+        try:
+            return npy if npy.stat().st_mtime_ns == Path(self.samples[i].im_file).stat().st_mtime_ns else None
+        except OSError:
+            return None
+
+    def _write_npy(self, i: int, img: np.ndarray) -> None:
+        npy, im = self._npy_path(i), Path(self.samples[i].im_file)
+        mtime = im.stat().st_mtime_ns
+        buf = io.BytesIO()
+        np.save(buf, img, allow_pickle=False)
+        atomic_write_bytes(npy, buf.getvalue())
+        os.utime(npy, ns=(mtime, mtime))
 
     def _decode(self, i: int) -> np.ndarray:
         if self.cache == "disk":
-            npy = self._npy_path(i)
-            if npy.is_file():
+            npy = self._cached(i)
+            if npy is not None:
                 try:
                     return np.load(npy, allow_pickle=False)
                 except (OSError, ValueError):
                     LOGGER.warning(f"{self.prefix}{npy}: unreadable cache file, decoding the image again")
+            img = imread(self.samples[i].im_file)
+            try:
+                self._write_npy(i, img)
+            except OSError as e:
+                LOGGER.debug(f"{self.prefix}disk cache not refreshed: {e}")
+            return img
         return imread(self.samples[i].im_file)
 
     def _fill_ram_cache(self) -> None:
@@ -174,13 +199,10 @@ class YOLODataset(Dataset):
 
     def _fill_disk_cache(self) -> None:
         def save(i: int) -> None:
-            npy = self._npy_path(i)
-            if npy.is_file():
+            if self._cached(i) is not None:
                 return
             try:
-                buf = io.BytesIO()
-                np.save(buf, imread(self.samples[i].im_file), allow_pickle=False)
-                atomic_write_bytes(npy, buf.getvalue())
+                self._write_npy(i, imread(self.samples[i].im_file))
             except (ImageReadError, OSError) as e:
                 LOGGER.warning(f"{self.prefix}disk cache: {e}")
 

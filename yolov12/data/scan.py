@@ -20,12 +20,12 @@ import numpy as np
 from yolov12.data.images import ImageReadError, imread, is_image_file
 from yolov12.data.labels import DETECT_LABELS, LabelFormat, img2label_path, parse_label_file
 from yolov12.data.sample import Sample, ScanStats
-from yolov12.utils import LOGGER, atomic_write_bytes
+from yolov12.utils import LOGGER, YoloError, atomic_write_bytes
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 
-class LabelError(ValueError):
+class LabelError(YoloError, ValueError):
     """Labels that make the dataset unusable as configured (class ids >= nc); names every file and line."""
 
 
@@ -43,12 +43,28 @@ def list_image_files(sources: list[Path], stats: ScanStats | None = None) -> lis
         LOGGER.warning(msg)
         stats.messages.append(msg)
 
+    walked: set[str] = set()  # real paths of folders walked: each folder is walked once, whatever links lead to it
     for src in sources:
         src = Path(src)
         if src.is_dir():
+            top, skipped = os.path.realpath(src), 0
             for dirpath, dirnames, filenames in os.walk(src, onerror=on_error, followlinks=True):
-                dirnames.sort()
+                real = os.path.realpath(dirpath)
+                if real in walked:
+                    dirnames[:] = []
+                    continue
+                walked.add(real)
+                # a link to a folder inside this source is a loop or a second way in: that folder is walked by its
+                # own path (so its labels are found where that path maps); links leading out are followed once
+                keep = [d for d in dirnames if not (os.path.islink(os.path.join(dirpath, d))
+                                                    and _inside(os.path.realpath(os.path.join(dirpath, d)), top))]
+                skipped += len(dirnames) - len(keep)
+                dirnames[:] = sorted(keep)
                 files += [Path(dirpath) / f for f in sorted(filenames) if is_image_file(f)]
+            if skipped:
+                msg = f"{src}: {skipped} folder link(s) back into the folder skipped (a loop or a second path)"
+                LOGGER.warning(msg)
+                stats.messages.append(msg)
         elif src.suffix == ".txt":
             for line in src.read_text(encoding="utf-8").splitlines():
                 line = line.strip()
@@ -65,7 +81,36 @@ def list_image_files(sources: list[Path], stats: ScanStats | None = None) -> lis
             files.append(src)
         else:
             raise FileNotFoundError(f"image source is neither a folder, a .txt list nor an image: {src}")
-    return sorted({os.path.normpath(f): Path(os.path.normpath(f)) for f in files}.values())
+    return _unique_files(files, stats)
+
+
+def _inside(path: str, top: str) -> bool:
+    return path == top or path.startswith(top.rstrip(os.sep) + os.sep)
+
+
+def _unique_files(files: list[Path], stats: ScanStats) -> list[Path]:
+    """Sorted image paths, each real file once (by the path without symlinks when one was listed, else the first
+    path reaching it: its labels are where that path maps), names that are not valid UTF-8 rejected by name (they
+    cannot be logged, hashed or cached reliably)."""
+    by_real: dict[str, Path] = {}
+    for f in sorted({os.path.normpath(f): Path(os.path.normpath(f)) for f in files}.values()):
+        try:
+            str(f).encode("utf-8")
+        except UnicodeEncodeError:
+            stats.reject(f"{ascii(str(f))}: file name is not valid UTF-8 (image skipped; rename it)")
+            continue
+        real = os.path.realpath(f)
+        if real in by_real:
+            stats.linked_twice += 1
+            if os.path.abspath(f) == real:  # the direct path wins over a link listed before it
+                by_real[real] = f
+            continue
+        by_real[real] = f
+    if stats.linked_twice:
+        msg = f"{stats.linked_twice} image path(s) lead to files already listed (symlinks); each image counted once"
+        LOGGER.warning(msg)
+        stats.messages.append(msg)
+    return sorted(by_real.values())
 
 
 def _stat_key(p: Path) -> tuple[int, int]:
@@ -101,6 +146,8 @@ def _scan_one(im_file: Path, label_file: Path, nc: int, fmt: LabelFormat) -> _Fi
     except ImageReadError as e:
         return _FileResult(None, "corrupt", [f"{e} (image excluded)"], [])
     empty = np.zeros(0, np.int64), np.zeros((0, 4), np.float32)
+    if label_file.exists() and not label_file.is_file():
+        return _FileResult(None, "corrupt", [f"{label_file}: label path is not a file (image excluded)"], [])
     if not label_file.is_file():
         return _FileResult(Sample(str(im_file), shape, *empty), "missing", [], [])
     try:
@@ -191,11 +238,42 @@ def _load_cache(path: Path, key: str) -> tuple[list[Sample], ScanStats] | None:
     return samples, ScanStats(**meta["stats"])
 
 
-def default_cache_path(label_files: list[Path], cache_dir: Path | None, key: str) -> Path:
+def default_cache_path(sources: list[Path], cache_dir: Path | None, key: str) -> Path:
+    """Where the label cache of a split goes: in ``cache_dir`` when given, else beside the split's first source
+    as the dataset names it (``images/train`` -> ``labels/train.cache.npz`` when that labels folder exists, else
+    ``images/train.cache.npz``; ``train.txt`` -> ``train.cache.npz``), never where an entry of a list points."""
     if cache_dir is not None:
         return Path(cache_dir) / f"labels-{key[:16]}.cache.npz"
-    first = label_files[0].parent if label_files else Path(".")
-    return first.with_name(first.name + ".cache.npz")
+    src = Path(sources[0])
+    if src.is_dir():
+        labels = img2label_path(src / "x").parent
+        base = labels if labels != src and labels.is_dir() else src
+    else:
+        base = src.with_suffix("")
+    return base.with_name(base.name + ".cache.npz")
+
+
+def _label_layout_problems(im_files: list[Path], label_files: list[Path], stats: ScanStats, prefix: str) -> None:
+    """Say once per folder when a labels folder does not exist, and name every label file that several images
+    (same stem, other extension) share."""
+    missing_dirs: dict[Path, int] = {}
+    for lb in label_files:
+        if not lb.parent.is_dir():
+            missing_dirs[lb.parent] = missing_dirs.get(lb.parent, 0) + 1
+    for d, n in missing_dirs.items():
+        msg = f"labels folder {d} does not exist: its {n} image(s) have no labels and train as background"
+        LOGGER.warning(f"{prefix}{msg}")
+        stats.messages.append(msg)
+    users: dict[Path, list[Path]] = {}
+    for im, lb in zip(im_files, label_files):
+        users.setdefault(lb, []).append(im)
+    for lb, ims in users.items():
+        if len(ims) > 1:
+            stats.shared_labels += len(ims)
+            msg = (f"{lb} is the label file of {len(ims)} images ({', '.join(p.name for p in ims)}): each gets "
+                   "all its objects; give the images distinct names")
+            LOGGER.warning(f"{prefix}{msg}")
+            stats.messages.append(msg)
 
 
 def scan_split(
@@ -219,8 +297,9 @@ def scan_split(
     if not im_files:
         raise FileNotFoundError(f"{prefix}no images found in {', '.join(map(str, sources))}")
     label_files = [img2label_path(p) for p in im_files]
+    _label_layout_problems(im_files, label_files, stats, prefix)
     key = files_hash(im_files, label_files, nc, label_format)
-    cache_path = default_cache_path(label_files, cache_dir, key)
+    cache_path = default_cache_path(sources, cache_dir, key)
     if cache and cache_path.is_file():
         loaded = _load_cache(cache_path, key)
         if loaded is not None:

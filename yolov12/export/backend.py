@@ -14,7 +14,35 @@ import torch
 from torch import nn
 
 from yolov12.export.onnx import META_KEYS
-from yolov12.utils import LOGGER
+from yolov12.utils import LOGGER, YoloError
+
+
+class OnnxModelError(YoloError, ValueError):
+    """An ONNX file whose yolov12 metadata is malformed or contradicts its graph."""
+
+
+def parse_metadata(meta: dict[str, str], path: Path | str) -> tuple[list[str], tuple[int, int], int]:
+    """(names, imgsz (h, w), stride) from our metadata strings; :class:`OnnxModelError` naming the bad key."""
+    def load(key: str):
+        try:
+            return json.loads(meta[key])
+        except (ValueError, TypeError) as e:
+            raise OnnxModelError(f"{path}: metadata '{key}' is not valid JSON ({meta[key][:60]!r})") from e
+
+    names, imgsz, stride = load("names"), load("imgsz"), load("stride")
+    if isinstance(names, dict):  # {"0": "person", ...}
+        try:
+            names = [names[k] for k in sorted(names, key=int)]
+        except (ValueError, TypeError):
+            names = None
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+        raise OnnxModelError(f"{path}: metadata 'names' must be a non-empty list of class names")
+    if (not isinstance(imgsz, list) or len(imgsz) != 2
+            or not all(isinstance(v, int) and not isinstance(v, bool) and 0 < v <= 65536 for v in imgsz)):
+        raise OnnxModelError(f"{path}: metadata 'imgsz' must be [height, width] in pixels, got {meta['imgsz'][:60]!r}")
+    if not isinstance(stride, int) or isinstance(stride, bool) or stride not in (8, 16, 32, 64):
+        raise OnnxModelError(f"{path}: metadata 'stride' must be 8, 16, 32 or 64, got {meta['stride'][:60]!r}")
+    return names, (imgsz[0], imgsz[1]), stride
 
 
 class OnnxBackend(nn.Module):
@@ -48,7 +76,7 @@ class OnnxBackend(nn.Module):
         try:
             self.session = ort.InferenceSession(str(path), opts, providers=providers or ["CPUExecutionProvider"])
         except Exception as e:  # noqa: BLE001 - onnxruntime raises its own classes (InvalidProtobuf, Fail, ...)
-            raise ValueError(f"{path}: not a readable ONNX model ({type(e).__name__}: {e})") from e
+            raise OnnxModelError(f"{path}: not a readable ONNX model ({type(e).__name__}: {e})") from e
         self.path = path
         self.metadata = dict(self.session.get_modelmeta().custom_metadata_map)
         inp = self.session.get_inputs()[0]
@@ -57,10 +85,13 @@ class OnnxBackend(nn.Module):
         self.dynamic = not all(isinstance(d, int) for d in inp.shape)
         self.has_nms = len(self.session.get_outputs()) == 2 and self.session.get_outputs()[0].name == "detections"
         if all(k in self.metadata for k in META_KEYS):
-            self.names = list(json.loads(self.metadata["names"]))
-            self.imgsz = tuple(json.loads(self.metadata["imgsz"]))
-            self.stride = int(self.metadata["stride"])
+            self.names, self.imgsz, self.stride = parse_metadata(self.metadata, path)
             self.task = self.metadata["task"]
+            out = self.session.get_outputs()[0].shape
+            if (self.task == "detect" and not self.has_nms and len(out) == 3 and isinstance(out[1], int)
+                    and out[1] - 4 != len(self.names)):
+                raise OnnxModelError(f"{path}: metadata names {len(self.names)} classes but the graph outputs "
+                                     f"{out[1] - 4} (output {out}); the file was altered after export")
         else:
             self._foreign(inp.shape)
             self.task = "detect"
@@ -79,7 +110,7 @@ class OnnxBackend(nn.Module):
             except Exception as e:  # noqa: BLE001 - any runtime failure means: not a detector we can drive
                 LOGGER.debug(f"probe run failed: {e}")
         if out_shape is None or len(out_shape) != 3 or out_shape[1] <= 4 or self.has_nms:
-            raise ValueError(
+            raise OnnxModelError(
                 f"{self.path} is not a YOLOv12 ONNX export: metadata {missing} missing, and its output "
                 f"{out_shape} is not (B, 4 + nc, A) for an input (B, 3, H, W); export with yolov12 to get both"
             )

@@ -6,10 +6,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from yolov12.utils.checks import check_field_types, check_range, image_size
+from yolov12.utils.errors import ConfigError
 
 FORMATS = ("onnx", "torchscript")  # supported export formats
 SUFFIX = {"onnx": ".onnx", "torchscript": ".torchscript"}
 DEFAULT_OPSET = 17  # ONNX opset: every onnxruntime >= 1.11 runs it; Softmax/Resize/NonMaxSuppression as we use them
+# bounds of the example input the graph is traced with (the tracing memory grows with it; dynamic=True graphs
+# take any size at run time) and of the in-graph NMS output rows
+MAX_SIDE, MAX_BATCH, MAX_EXAMPLE_PIXELS, MAX_DET = 8192, 256, 4096 * 4096, 100_000
 MIN_OPSET, MIN_OPSET_NMS = 9, 12  # the oldest opsets our graphs export to and load at (in-graph NMS: int64 Clip)
 
 
@@ -41,7 +45,7 @@ class ExportConfig:
     def __post_init__(self) -> None:
         self.format = str(self.format).lower()
         if self.format not in FORMATS:
-            raise ValueError(f"unsupported export format {self.format!r}; supported formats: {', '.join(FORMATS)}")
+            raise ConfigError(f"unsupported export format {self.format!r}; supported formats: {', '.join(FORMATS)}")
         check_field_types(self)
         hw = image_size("imgsz", self.imgsz)  # rounded up to multiples of the largest stride
         self.imgsz = hw[0] if isinstance(self.imgsz, int) else hw
@@ -49,16 +53,23 @@ class ExportConfig:
         check_range("iou", self.iou, 0, 1)
         min_opset = MIN_OPSET_NMS if self.nms else MIN_OPSET
         if self.opset is not None and self.opset < min_opset:
-            raise ValueError(f"opset must be >= {min_opset}" + (" with nms=True" if self.nms else "")
+            raise ConfigError(f"opset must be >= {min_opset}" + (" with nms=True" if self.nms else "")
                              + f" (None: {DEFAULT_OPSET}), got {self.opset}")
         if self.batch < 1:
-            raise ValueError(f"batch must be >= 1, got {self.batch}")
+            raise ConfigError(f"batch must be >= 1, got {self.batch}")
         if self.max_det < 1:
-            raise ValueError(f"max_det must be >= 1, got {self.max_det}")
+            raise ConfigError(f"max_det must be >= 1, got {self.max_det}")
+        h, w = self.hw
+        if max(h, w) > MAX_SIDE or self.batch > MAX_BATCH or self.batch * h * w > MAX_EXAMPLE_PIXELS:
+            raise ConfigError(f"example input batch={self.batch} x {h}x{w} is too large to trace (each side <= "
+                              f"{MAX_SIDE}, batch <= {MAX_BATCH}, batch x height x width <= {MAX_EXAMPLE_PIXELS:,}); "
+                              "use dynamic=True for larger inputs at run time")
+        if self.max_det > MAX_DET:
+            raise ConfigError(f"max_det must be <= {MAX_DET}, got {self.max_det}")
         if self.nms and self.format != "onnx":
-            raise ValueError("nms=True is supported for format='onnx' only")
+            raise ConfigError("nms=True is supported for format='onnx' only")
         if self.int8 and (self.format != "onnx" or self.dynamic or self.nms or self.half):
-            raise ValueError("int8=True needs format='onnx' with static shapes (dynamic=False), nms=False, half=False")
+            raise ConfigError("int8=True needs format='onnx' with static shapes (dynamic=False), nms=False, half=False")
 
     @property
     def hw(self) -> tuple[int, int]:

@@ -32,8 +32,9 @@ from yolov12.data import letterbox
 from yolov12.inference.postprocess import NMSConfig
 from yolov12.inference.results import Results, normalize_names
 from yolov12.inference.sources import SourceItem, iter_source
-from yolov12.utils import LOGGER, increment_path
+from yolov12.utils import LOGGER, check_output, check_run_name, run_folder
 from yolov12.utils.checks import check_field_types, check_imgsz, check_int, check_range, image_size
+from yolov12.utils.errors import ConfigError
 
 
 @dataclass
@@ -69,12 +70,13 @@ class PredictConfig:
         check_imgsz("imgsz", self.imgsz)  # rounded up to the model's stride by the Predictor (image_size)
         check_int("max_det", self.max_det, 1)
         check_int("batch", self.batch, 1)
+        check_run_name(self.project, self.name)
         given = self.classes
         if isinstance(given, Integral) and not isinstance(given, bool):
             self.classes = [given]  # one class index: the list of it
         if self.classes is not None and not (isinstance(self.classes, list | tuple) and all(
                 isinstance(c, Integral) and not isinstance(c, bool) and c >= 0 for c in self.classes)):
-            raise ValueError(f"classes must be None or a list of class indices (integers >= 0), got {given!r}")
+            raise ConfigError(f"classes must be None or a list of class indices (integers >= 0), got {given!r}")
         if self.line_width is not None:
             check_int("line_width", self.line_width, 1)
 
@@ -243,7 +245,7 @@ class Predictor:
     # ------------------------------------------------------------------------------------------------- saving
     def _run_dir(self) -> Path:
         if self.save_dir is None:
-            self.save_dir = increment_path(Path(self.cfg.project) / self.cfg.name, exist_ok=self.cfg.exist_ok)
+            self.save_dir = run_folder(self.cfg.project, self.cfg.name, exist_ok=self.cfg.exist_ok)
             self.save_dir.mkdir(parents=True, exist_ok=True)
         return self.save_dir
 
@@ -252,14 +254,15 @@ class Predictor:
         if not (cfg.save or cfg.save_txt or cfg.save_crop):
             return
         run = self._run_dir()
+        check_output(run, [item.path])  # a reused run folder (exist_ok) must not hold the sources it annotates
         stem = Path(item.path).stem
         frame_stem = f"{stem}_{item.frame}" if item.is_video else stem
         if cfg.save:
             if item.is_video:
-                self._write_frame(res, item, run / f"{stem}.mp4", writers)
+                self._write_frame(res, item, check_output(run / f"{stem}.mp4", [item.path]), writers)
             else:
                 suffix = Path(item.path).suffix.lower() or ".jpg"
-                res.save(run / f"{stem}{suffix}", line_width=cfg.line_width)
+                res.save(check_output(run / f"{stem}{suffix}", [item.path]), line_width=cfg.line_width)
         if cfg.save_txt:
             res.save_txt(run / "labels" / f"{frame_stem}.txt", save_conf=cfg.save_conf)
         if cfg.save_crop:

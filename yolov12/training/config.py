@@ -6,10 +6,12 @@ defaults of the paper (``yolov12.data.augment_defaults``).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 
 from yolov12.data import AugmentConfig, augment_defaults
+from yolov12.utils import LOGGER, check_run_name
 from yolov12.utils.checks import check_field_types, check_keys, check_range, image_size
+from yolov12.utils.errors import ConfigError
 
 
 @dataclass
@@ -78,24 +80,25 @@ class TrainConfig:
         self.device = "" if self.device is None else str(self.device)  # None: auto; a torch.device or an index
         check_field_types(self)
         if self.epochs < 1:
-            raise ValueError(f"epochs must be >= 1, got {self.epochs}")
+            raise ConfigError(f"epochs must be >= 1, got {self.epochs}")
         if self.batch < 1:
-            raise ValueError(f"batch must be >= 1, got {self.batch}")
+            raise ConfigError(f"batch must be >= 1, got {self.batch}")
         self.imgsz = image_size("imgsz", self.imgsz, square=True)[0]
         if self.lr0 <= 0 or self.lrf <= 0:
-            raise ValueError("lr0 and lrf must be positive")
+            raise ConfigError("lr0 and lrf must be positive")
         if self.optimizer.lower() not in ("auto", "sgd", "adam", "adamw"):
-            raise ValueError(f"optimizer must be one of auto, SGD, Adam, AdamW; got {self.optimizer!r}")
+            raise ConfigError(f"optimizer must be one of auto, SGD, Adam, AdamW; got {self.optimizer!r}")
         if self.workers < 0:
-            raise ValueError(f"workers must be >= 0, got {self.workers}")
+            raise ConfigError(f"workers must be >= 0, got {self.workers}")
         if self.nbs < 1:
-            raise ValueError(f"nbs must be >= 1, got {self.nbs}")
+            raise ConfigError(f"nbs must be >= 1, got {self.nbs}")
         if self.freeze is not None and self.freeze < 0:
-            raise ValueError(f"freeze must be >= 0 (the number of leading layers to freeze), got {self.freeze}")
+            raise ConfigError(f"freeze must be >= 0 (the number of leading layers to freeze), got {self.freeze}")
         check_range("conf", self.conf, 0, 1)
         check_range("iou", self.iou, 0, 1)
         if self.max_det < 1:
-            raise ValueError(f"max_det must be >= 1, got {self.max_det}")
+            raise ConfigError(f"max_det must be >= 1, got {self.max_det}")
+        check_run_name(self.project, self.name)
 
     def augment(self, scale: str) -> AugmentConfig:
         """The AugmentConfig for a model of ``scale``: explicit fields win over the paper's per-scale values."""
@@ -114,3 +117,34 @@ class TrainConfig:
         return cls(**d)
 
 
+# arguments a resumed run may change: where and how verbosely it runs, and how long (more epochs only); anything
+# else (imgsz, lr0, batch, data, augmentation...) would make the remaining epochs a different experiment
+RESUME_CHANGEABLE = ("device", "workers", "patience", "save_period", "verbose", "plots", "epochs")
+RESUME_IGNORED = ("resume", "model")  # the checkpoint being resumed
+
+
+def resume_args(saved: dict, given: "TrainConfig", source: str) -> dict:
+    """The arguments of a resumed run: the saved ones, updated with the changeable arguments given explicitly
+    (those differing from the defaults). Any other explicitly given argument that differs from the run's is a
+    :class:`ConfigError` naming it; the kept and the changed values are logged."""
+    default, changed, refused = TrainConfig(), {}, []
+    for f in fields(TrainConfig):
+        k = f.name
+        if k in RESUME_IGNORED or k not in saved:
+            continue
+        v = getattr(given, k)
+        if v == getattr(default, k) or v == saved[k]:
+            continue
+        if k not in RESUME_CHANGEABLE or (k == "epochs" and v < saved[k]):
+            refused.append(f"{k}={v!r} (run: {saved[k]!r})")
+        else:
+            changed[k] = v
+    if refused:
+        raise ConfigError(f"resume {source}: {', '.join(refused)} cannot change in a resumed run (only "
+                          f"{', '.join(RESUME_CHANGEABLE[:-1])} and more epochs can); start a new run with "
+                          f"model={source} to train further with other settings")
+    LOGGER.info(f"resume: keeping the run's arguments (imgsz={saved.get('imgsz')}, batch={saved.get('batch')}, "
+                f"epochs={saved.get('epochs')}, lr0={saved.get('lr0')}, data={saved.get('data')}, ...)"
+                + (f"; changed: {', '.join(f'{k} {saved[k]!r} -> {v!r}' for k, v in changed.items())}"
+                   if changed else ""))
+    return {**saved, **changed}

@@ -8,6 +8,7 @@ the header's ``meta``. ``best.safetensors`` holds the EMA weights and metrics on
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,8 +17,11 @@ from typing import Any
 import numpy as np
 import torch
 
-from yolov12.weights import read_safetensors, save_safetensors
+from yolov12.utils import LOGGER, atomic_write_text, remove_stale_tmp
+from yolov12.weights import CheckpointFormatError, read_safetensors, save_safetensors
 from yolov12.weights.checkpoint import parse_header
+
+BEST_META_KEYS = ("epoch", "best_fitness", "ema_updates", "train_args", "metrics", "epochs_no_improve")
 
 
 def _flatten_optimizer(opt: torch.optim.Optimizer) -> tuple[dict[str, torch.Tensor], dict]:
@@ -86,6 +90,7 @@ class TrainState:
     rng_meta: dict = field(default_factory=dict)
     meta: dict = field(default_factory=dict)
     epochs_no_improve: int = 0  # early-stopping counter at the checkpoint (0 for older checkpoints)
+    path: Path | None = None  # the file it was read from
 
 
 def save_train_state(
@@ -125,4 +130,88 @@ def load_train_state(path: str | Path) -> TrainState:
         rng_meta=meta.get("rng", {}),
         meta=meta,
         epochs_no_improve=int(meta.get("epochs_no_improve", 0)),
+        path=Path(path),
     )
+
+
+def _checkpoint_epoch(path: Path) -> int | None:
+    """The epoch recorded in a checkpoint's header; None when the file is missing, torn or not ours."""
+    try:
+        _, header = read_safetensors(path)
+        _, meta = parse_header(header, path)
+        return int(meta["epoch"])
+    except (OSError, CheckpointFormatError, KeyError, TypeError, ValueError):
+        return None
+
+
+def _write_ema_copy(last: Path, out: Path) -> None:
+    """Write ``out`` as the weights-only checkpoint of ``last`` (what ``save_train_state(full=False)`` writes for
+    the same epoch: the EMA tensors, the config, the same metadata), bit for bit."""
+    tensors, header = read_safetensors(last)
+    cfg, meta = parse_header(header, last)
+    save_safetensors(out, {k: v for k, v in tensors.items() if k.startswith("layers.")}, cfg,
+                     {k: meta[k] for k in BEST_META_KEYS if k in meta})
+
+
+def _trim_results(csv_path: Path, last_epoch: int) -> int:
+    """Keep the header and the rows of epochs 1..last_epoch + 1 (1-based, as written) of results.csv; drop later
+    rows (a killed run logged them, the resumed run logs them again) and torn lines. Returns rows dropped."""
+    if not csv_path.is_file():
+        return 0
+    lines = csv_path.read_text(encoding="utf-8", errors="replace").splitlines()
+    if not lines:
+        return 0
+    head, kept, dropped = lines[0], [], 0
+    ncol = len(head.split(","))
+    for line in lines[1:]:
+        cells = line.split(",")
+        try:
+            ok = len(cells) == ncol and int(float(cells[0])) <= last_epoch + 1
+        except ValueError:
+            ok = False
+        if ok:
+            kept.append(line)
+        else:
+            dropped += 1
+    if dropped:
+        atomic_write_text(csv_path, "\n".join([head, *kept]) + "\n")
+    return dropped
+
+
+def reconcile_run(save_dir: Path, state: TrainState | None, save_period: int = -1) -> float | None:
+    """Make a run folder agree with the checkpoint training continues from (``state``; None: a fresh start).
+
+    Called once by rank 0 before the first epoch. It removes the ``*.tmp`` files of writes killed midway, drops
+    ``results.csv`` rows of epochs after the checkpoint (so no epoch is logged twice), and checks that
+    ``best.safetensors`` holds the epoch the state says is best (``epoch - epochs_no_improve``): when that epoch is
+    the checkpoint's own (the run was killed while writing ``best``), ``best`` is rewritten from ``last`` exactly
+    as the uninterrupted run wrote it; when an older best is missing or unreadable it cannot be restored, and the
+    returned best fitness is -inf so that the next epoch writes ``best`` again. Periodic ``epochN`` files
+    interrupted the same way are rewritten too. Returns the best fitness to continue with (None: no state).
+    """
+    wdir = save_dir / "weights"
+    removed = remove_stale_tmp(wdir) + remove_stale_tmp(save_dir)
+    if removed:
+        LOGGER.info(f"removed {len(removed)} partial file(s) of an interrupted write: "
+                    + ", ".join(p.name for p in removed[:3]))
+    last_epoch = state.epoch if state is not None else -1
+    if dropped := _trim_results(save_dir / "results.csv", last_epoch):
+        LOGGER.info(f"results.csv: {dropped} row(s) after epoch {last_epoch + 1} dropped (logged again on resume)")
+    if state is None:
+        return None
+    best, best_fitness = wdir / "best.safetensors", state.best_fitness
+    best_epoch = state.epoch - state.epochs_no_improve
+    if state.path is not None and state.path.is_file() and save_period > 0 and (state.epoch + 1) % save_period == 0:
+        periodic = wdir / f"epoch{state.epoch + 1}.safetensors"
+        if _checkpoint_epoch(periodic) != state.epoch:
+            _write_ema_copy(state.path, periodic)
+    if math.isfinite(best_fitness) and _checkpoint_epoch(best) != best_epoch:
+        if best_epoch == state.epoch and state.path is not None and state.path.is_file():
+            _write_ema_copy(state.path, best)
+            LOGGER.info(f"{best} restored from {state.path.name} (epoch {state.epoch + 1} was the best; its write "
+                        "was interrupted)")
+        else:
+            LOGGER.warning(f"WARNING: {best} (epoch {best_epoch + 1}) is missing or unreadable and cannot be "
+                           "restored; the best of the remaining epochs will be saved as best")
+            best_fitness = -math.inf
+    return best_fitness

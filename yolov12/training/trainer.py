@@ -25,19 +25,19 @@ from yolov12.config import ModelConfig
 from yolov12.data import build_dataloader, build_dataset, load_data_config, resolve_data
 from yolov12.evaluation.validator import ValConfig, validate
 from yolov12.tasks import get_task, load_model, parse_model_name
-from yolov12.training.config import TrainConfig
+from yolov12.training.config import TrainConfig, resume_args
 from yolov12.training.distributed import (
     DistInfo, cleanup_distributed, dist_info_from_env, init_distributed, select_device,
 )
 from yolov12.training.ema import ModelEMA, unwrap
 from yolov12.training.optim import build_optimizer, lr_factor, warmup_step
 from yolov12.training.plots import plot_labels, plot_results, plot_train_batch
-from yolov12.training.state import load_train_state, save_train_state, set_rng_state
-from yolov12.utils import LOGGER, atomic_write_text, increment_path
+from yolov12.training.state import load_train_state, reconcile_run, save_train_state, set_rng_state
+from yolov12.utils import LOGGER, YoloError, atomic_write_text, run_folder
 from yolov12.weights import load_weights, transfer_weights
 
 
-class NonFiniteLossError(RuntimeError):
+class NonFiniteLossError(YoloError, RuntimeError):
     """Too many consecutive non-finite losses: training stopped, last good checkpoint kept."""
 
 
@@ -74,24 +74,23 @@ class Trainer:
             raise FileNotFoundError(f"resume: checkpoint {path} not found; pass resume=RUN/weights/last.safetensors "
                                     "(or resume with model= set to it)")
         state = load_train_state(path)
-        # the saved arguments win; only device and workers may be changed explicitly on resume (augmentation
-        # randomness is reproducible for a fixed worker count, so it is kept unless asked otherwise)
-        default = TrainConfig()
-        keep = {k: getattr(self.cfg, k) for k in ("device", "workers") if getattr(self.cfg, k) != getattr(default, k)}
-        args = {**state.args, **keep, "resume": str(path)}
+        # the saved arguments win; the safe ones (device, workers, more epochs...) may change, others are refused
+        args = {**resume_args(state.args, self.cfg, str(path)), "resume": str(path)}
         self.cfg = TrainConfig.from_dict(args)
         self.resume_state = state
         self.start_epoch = state.epoch + 1
         self.best_fitness = state.best_fitness
-        if self.start_epoch >= self.cfg.epochs:
-            raise ValueError(f"{path}: training already finished ({self.cfg.epochs} epochs); nothing to resume")
         self.save_dir = path.parent.parent
-        LOGGER.info(f"resuming {self.save_dir} from epoch {self.start_epoch + 1}/{self.cfg.epochs}")
+        if self.start_epoch >= self.cfg.epochs:  # killed while writing best or before the final validation
+            LOGGER.info(f"{path}: all {self.cfg.epochs} epochs done; completing the run (best weights, final "
+                        "validation); pass epochs=N to train longer")
+        else:
+            LOGGER.info(f"resuming {self.save_dir} from epoch {self.start_epoch + 1}/{self.cfg.epochs}")
 
     def _setup_dirs(self) -> None:
         cfg = self.cfg
         if self.resume_state is None:
-            self.save_dir = increment_path(Path(cfg.project) / cfg.name, cfg.exist_ok)
+            self.save_dir = run_folder(cfg.project, cfg.name, cfg.exist_ok)
         self.wdir = self.save_dir / "weights"
         if self.info.main:
             try:
@@ -104,6 +103,10 @@ class Trainer:
             free = shutil.disk_usage(self.wdir).free
             if free < 200 * 2**20:
                 raise OSError(f"only {free / 2**20:.0f} MiB free under {self.save_dir}; need at least 200 MiB")
+            # partial writes, results rows and best weights of an interrupted run made to agree with the checkpoint
+            best_fitness = reconcile_run(self.save_dir, self.resume_state, cfg.save_period)
+            if best_fitness is not None:
+                self.best_fitness = best_fitness
             atomic_write_text(self.save_dir / "args.yaml", _yaml(cfg.to_dict()))
 
     def _model_config(self) -> ModelConfig:
@@ -170,7 +173,7 @@ class Trainer:
         self._setup_dirs()
         self._setup()
         cfg, info = self.cfg, self.info
-        epoch = self.start_epoch
+        epoch = self.start_epoch - 1  # the last completed epoch
         for epoch in range(self.start_epoch, cfg.epochs):
             t_epoch = time.time()
             mean_items = self._train_epoch(epoch)

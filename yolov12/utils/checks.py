@@ -1,5 +1,6 @@
-"""Argument checks shared by the typed configs: a wrong value is a ``ValueError`` that names the argument and
-what it accepts, raised before any work starts (never a ``TypeError`` from deep inside numpy, cv2 or torch)."""
+"""Argument checks shared by the typed configs: a wrong value is a ``ConfigError`` (a ``ValueError``) that names
+the argument and what it accepts, raised before any work starts (never a ``TypeError`` from deep inside numpy,
+cv2 or torch)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import os
 from dataclasses import fields
 from numbers import Integral, Real
 from typing import Any
+
+from yolov12.utils.errors import ConfigError
 
 
 def _is_int(v: Any) -> bool:
@@ -23,14 +26,14 @@ def check_int(name: str, value: Any, minimum: int | None = None) -> int:
     """``value`` as an int; ``ValueError`` naming ``name`` unless it is an integer >= ``minimum``."""
     if not _is_int(value) or (minimum is not None and value < minimum):
         need = "an integer" + (f" >= {minimum}" if minimum is not None else "")
-        raise ValueError(f"{name} must be {need}, got {value!r}")
+        raise ConfigError(f"{name} must be {need}, got {value!r}")
     return int(value)
 
 
 def check_range(name: str, value: Any, lo: float, hi: float) -> float:
     """``value`` as a float; ``ValueError`` naming ``name`` unless it is a number in [lo, hi]."""
     if not _is_number(value) or not lo <= value <= hi:
-        raise ValueError(f"{name} must be a number between {lo:g} and {hi:g}, got {value!r}")
+        raise ConfigError(f"{name} must be a number between {lo:g} and {hi:g}, got {value!r}")
     return float(value)
 
 
@@ -39,7 +42,7 @@ def check_imgsz(name: str, value: Any, multiple: int = 1) -> tuple[int, int]:
     hw = (value, value) if _is_int(value) else tuple(value) if isinstance(value, list | tuple) else ()
     if len(hw) != 2 or not all(_is_int(v) and v > 0 and v % multiple == 0 for v in hw):
         one, two = ("integer", "integers") if multiple == 1 else (f"multiple of {multiple}", f"multiples of {multiple}")
-        raise ValueError(f"{name} must be a positive {one} or a [height, width] pair of positive {two}, got {value!r}")
+        raise ConfigError(f"{name} must be a positive {one} or a [height, width] pair of positive {two}, got {value!r}")
     return int(hw[0]), int(hw[1])
 
 
@@ -48,7 +51,7 @@ def image_size(name: str, value: Any, stride: int = 32, square: bool = False) ->
     ``square``, a [height, width] pair of them) -> (h, w), each side rounded up to a multiple of ``stride`` (the
     network's largest) with one warning. Anything else is a ``ValueError`` naming ``name``."""
     if square and not _is_int(value):
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        raise ConfigError(f"{name} must be a positive integer, got {value!r}")
     h, w = check_imgsz(name, value)
     out = (-(-h // stride) * stride, -(-w // stride) * stride)
     if out != (h, w):
@@ -71,16 +74,16 @@ def check_field_types(cfg: Any) -> None:
         if v is None and optional:
             continue
         if kind == "int" and not _is_int(v):
-            raise ValueError(f"{f.name} must be an integer{' or None' if optional else ''}, got {v!r}")
+            raise ConfigError(f"{f.name} must be an integer{' or None' if optional else ''}, got {v!r}")
         if kind == "float" and not _is_number(v):
-            raise ValueError(f"{f.name} must be a number{' or None' if optional else ''}, got {v!r}")
+            raise ConfigError(f"{f.name} must be a number{' or None' if optional else ''}, got {v!r}")
         if kind == "bool":
             if isinstance(v, str) or v not in (True, False):
-                raise ValueError(f"{f.name} must be True or False, got {v!r}")
+                raise ConfigError(f"{f.name} must be True or False, got {v!r}")
             setattr(cfg, f.name, bool(v))
         if kind == "str" and not isinstance(v, str):
             if not (_is_number(v) or isinstance(v, os.PathLike)):
-                raise ValueError(f"{f.name} must be a string{' or None' if optional else ''}, got {v!r}")
+                raise ConfigError(f"{f.name} must be a string{' or None' if optional else ''}, got {v!r}")
             setattr(cfg, f.name, str(v))
 
 
@@ -91,4 +94,4 @@ def check_keys(d: dict, cls: type) -> None:
         if k not in valid:
             close = difflib.get_close_matches(k, valid, n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
-            raise ValueError(f"unknown argument '{k}'{hint}")
+            raise ConfigError(f"unknown argument '{k}'{hint}")

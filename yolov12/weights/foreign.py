@@ -12,7 +12,10 @@ from typing import Any
 import torch
 
 from yolov12.config import SCALES, ModelConfig
-from yolov12.weights.safe_pickle import Placeholder, module_state_dict, safe_load_pt
+from yolov12.utils.errors import ConfigError
+from yolov12.weights.safe_pickle import (
+    CheckpointFormatError, Placeholder, UnsafeCheckpointError, module_state_dict, safe_load_pt,
+)
 
 _STEM_WIDTH = {s: int(64 * sc.width) for s, sc in SCALES.items()}  # layer 0 output channels
 # Which task a state dict is, read off its head: (task, the tensor whose first dimension is the class count), tried in
@@ -49,14 +52,14 @@ def infer_config(state: dict[str, torch.Tensor]) -> ModelConfig:
     head = next(((task, key) for task, key in HEAD_SIGNATURES if key in state), None)
     if "layers.0.conv.weight" not in state or head is None:
         missing = "layers.0.conv.weight" if head else " / ".join(k for _, k in HEAD_SIGNATURES)
-        raise ValueError(f"not a YOLOv12 state dict of a known task: missing {missing}")
+        raise CheckpointFormatError(f"not a YOLOv12 state dict of a known task: missing {missing}")
     stem = state["layers.0.conv.weight"].shape[0]
     task, nc = head[0], state[head[1]].shape[0]
     blocks6 = {int(m.group(1)) for k in state if (m := re.match(r"layers\.6\.m\.(\d+)\.", k))}
     deep = len(blocks6) > 2
     candidates = [s for s, w in _STEM_WIDTH.items() if w == stem and (s in ("l", "x")) == deep]
     if not candidates:
-        raise ValueError(f"no YOLOv12 scale has a {stem}-channel stem with {len(blocks6)} blocks in layer 6")
+        raise CheckpointFormatError(f"no YOLOv12 scale has a {stem}-channel stem with {len(blocks6)} blocks in layer 6")
     variant = detect_variant(state)
     cfg = ModelConfig(scale=candidates[0], nc=int(nc), variant=variant, task=task)
     knobs: dict[str, Any] = {}
@@ -91,17 +94,27 @@ def _names(obj: Any, nc: int) -> list[str]:
 def load_published_pt(path) -> tuple[ModelConfig, dict[str, torch.Tensor], dict]:
     """Read a released YOLOv12/YOLO12 ``.pt`` safely. Returns (config, our-key state dict in float32, metadata)."""
     ckpt = safe_load_pt(path)
+    try:
+        return _interpret(ckpt, path)
+    except (UnsafeCheckpointError, CheckpointFormatError, ConfigError):
+        raise
+    except (RecursionError, AttributeError, TypeError, KeyError, IndexError, RuntimeError, ValueError) as e:
+        # the object tree is untrusted: any structure our reading does not expect is a format error, not a crash
+        raise CheckpointFormatError(f"{path}: unexpected checkpoint structure ({type(e).__name__}: {e})") from e
+
+
+def _interpret(ckpt: Any, path) -> tuple[ModelConfig, dict[str, torch.Tensor], dict]:
     if isinstance(ckpt, dict):
-        net = ckpt.get("ema") or ckpt.get("model")
+        net = ckpt.get("ema") if ckpt.get("ema") is not None else ckpt.get("model")
         meta = {k: v for k, v in ckpt.items() if k in ("date", "version", "license", "epoch", "best_fitness")}
         train_args = ckpt.get("train_args")
     else:
         net, meta, train_args = ckpt, {}, None
     if not isinstance(net, Placeholder):
-        raise ValueError(f"{path}: no model found in the checkpoint (expected a 'model' or 'ema' entry)")
+        raise CheckpointFormatError(f"{path}: no model found in the checkpoint (expected a 'model' or 'ema' entry)")
     state = remap_keys(module_state_dict(net))
     if not state:
-        raise ValueError(f"{path}: the checkpoint's model holds no YOLOv12 layers")
+        raise CheckpointFormatError(f"{path}: the checkpoint's model holds no YOLOv12 layers")
     state = {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
     cfg = infer_config(state)
     names = _names(net, cfg.nc)

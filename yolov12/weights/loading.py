@@ -66,6 +66,17 @@ def load_state_strict(model: nn.Module, state: dict[str, torch.Tensor], source: 
     with torch.no_grad():
         for k, v in own.items():
             v.copy_(state[k].to(v.dtype))
+    warn_nonfinite(model, source)
+
+
+def warn_nonfinite(model: torch.nn.Module, source: str | Path) -> int:
+    """Log a warning when parameters or buffers hold NaN/inf (such a model predicts nothing, silently).
+    Returns the number of affected tensors."""
+    bad = [k for k, v in model.state_dict().items() if v.is_floating_point() and not torch.isfinite(v).all()]
+    if bad:
+        LOGGER.warning(f"WARNING: {source}: {len(bad)} weight tensor(s) hold NaN or inf values (e.g. {bad[0]}); "
+                       "this model cannot give valid predictions (a diverged training run?)")
+    return len(bad)
 
 
 def transfer_weights(model: nn.Module, state: dict[str, torch.Tensor]) -> tuple[int, int]:

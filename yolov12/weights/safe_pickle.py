@@ -19,14 +19,16 @@ from typing import Any
 import numpy as np
 import torch
 
+from yolov12.utils.errors import YoloError
+
 PLACEHOLDER_NAMESPACES = ("ultralytics.", "torch.nn.modules.", "models.", "utils.")
 
 
-class UnsafeCheckpointError(pickle.UnpicklingError):
+class UnsafeCheckpointError(YoloError, pickle.UnpicklingError):
     """The checkpoint references a global that is not on the allow-list."""
 
 
-class CheckpointFormatError(ValueError):
+class CheckpointFormatError(YoloError, ValueError):
     """The file is not a readable checkpoint (truncated, corrupt, or another format)."""
 
 
@@ -184,18 +186,46 @@ def safe_load_pt(path: str | Path) -> Any:
         raise CheckpointFormatError(f"{path}: corrupt checkpoint ({type(e).__name__}: {e})") from e
 
 
+MAX_MODULE_DEPTH = 64  # real YOLO module trees are < 10 deep
+
+
 def module_state_dict(module: Any, prefix: str = "") -> dict[str, torch.Tensor]:
-    """State dict (parameters and persistent buffers) of a placeholder module tree."""
-    d = getattr(module, "__dict__", {})
+    """State dict (parameters and persistent buffers) of a placeholder module tree.
+
+    The tree is untrusted: it is walked without recursion, each module once (a module that contains itself is
+    read once), at most :data:`MAX_MODULE_DEPTH` deep, and anything that is not a placeholder module where one
+    belongs (a tensor, a list, a string) or a ``_modules``/``_parameters`` that is not a mapping raises
+    :class:`CheckpointFormatError`.
+    """
     out: dict[str, torch.Tensor] = {}
-    non_persistent = d.get("_non_persistent_buffers_set", set()) or set()
-    for name, p in (d.get("_parameters") or {}).items():
-        if isinstance(p, torch.Tensor):
-            out[prefix + name] = p
-    for name, b in (d.get("_buffers") or {}).items():
-        if isinstance(b, torch.Tensor) and name not in non_persistent:
-            out[prefix + name] = b
-    for name, child in (d.get("_modules") or {}).items():
-        if child is not None:
-            out.update(module_state_dict(child, f"{prefix}{name}."))
+    seen: set[int] = set()
+    stack: list[tuple[Any, str, int]] = [(module, prefix, 0)]
+    while stack:
+        mod, pre, depth = stack.pop()
+        if not isinstance(mod, Placeholder):
+            raise CheckpointFormatError(f"expected a module at '{pre.rstrip('.') or '<root>'}', found a "
+                                        f"{type(mod).__name__}")
+        if id(mod) in seen:
+            continue
+        seen.add(id(mod))
+        if depth > MAX_MODULE_DEPTH:
+            raise CheckpointFormatError(f"module tree deeper than {MAX_MODULE_DEPTH} levels at '{pre.rstrip('.')}'")
+        d = mod.__dict__
+        params, buffers, children = (d.get(k) or {} for k in ("_parameters", "_buffers", "_modules"))
+        non_persistent = d.get("_non_persistent_buffers_set") or set()
+        for what, v in (("_parameters", params), ("_buffers", buffers), ("_modules", children)):
+            if not isinstance(v, dict) or not all(isinstance(k, str) for k in v):
+                raise CheckpointFormatError(f"'{pre.rstrip('.') or '<root>'}': {what} is a {type(v).__name__}, "
+                                            "not a mapping of names")
+        if not isinstance(non_persistent, set | frozenset | list | tuple):
+            raise CheckpointFormatError(f"'{pre.rstrip('.') or '<root>'}': bad _non_persistent_buffers_set")
+        for name, p in params.items():
+            if isinstance(p, torch.Tensor):
+                out[pre + name] = p
+        for name, b in buffers.items():
+            if isinstance(b, torch.Tensor) and name not in non_persistent:
+                out[pre + name] = b
+        for name, child in reversed(list(children.items())):
+            if child is not None:
+                stack.append((child, f"{pre}{name}.", depth + 1))
     return out

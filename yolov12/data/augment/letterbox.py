@@ -30,7 +30,8 @@ def letterbox(
     r = min(new_shape[0] / shape[0], new_shape[1] / shape[1])
     if not scaleup:
         r = min(r, 1.0)
-    new_unpad = (int(round(shape[1] * r)), int(round(shape[0] * r)))  # (w, h)
+    # at least one pixel per side: an extreme aspect ratio (1 x 10000) must not round a side to zero
+    new_unpad = (max(1, min(new_shape[1], int(round(shape[1] * r)))), max(1, min(new_shape[0], int(round(shape[0] * r)))))
     dw, dh = new_shape[1] - new_unpad[0], new_shape[0] - new_unpad[1]
     if auto:
         dw, dh = dw % stride, dh % stride
