@@ -27,13 +27,15 @@ def test_build_variants_and_info():
 def test_load_published_and_predict_numpy(reference_dir):
     m = YOLO(reference_dir / "yolo12n-reference-checkpoint.pt")
     assert m.cfg.nc == 80 and len(m.names) == 80
+    was_training = m.model.training
     img = np.random.default_rng(0).integers(0, 255, (200, 300, 3), dtype=np.uint8)
-    res = m.predict(img, conf=0.01, imgsz=320)
+    res = m.predict(img, conf=0.0, imgsz=320, max_det=50)  # conf 0: max_det boxes, so the clipping is checked
     assert len(res) == 1 and res[0].orig_shape == (200, 300)
     b = res[0].boxes.xyxy
-    if len(b):
-        assert (b[:, [0, 2]] <= 300).all() and (b[:, [1, 3]] <= 200).all() and (b >= 0).all()
-    assert m.model.training or not m.model.is_fused, "predict must not fuse the user's model in place"
+    assert len(b) == 50
+    assert (b[:, [0, 2]] <= 300).all() and (b[:, [1, 3]] <= 200).all() and (b >= 0).all()
+    assert m.model.training == was_training, "predict must not switch the user's model to eval mode"
+    assert not m.model.is_fused, "predict must not fuse the user's model in place"
 
 
 def test_save_load_round_trip(tmp_path):
@@ -102,3 +104,4 @@ def test_predict_device_defaults_to_auto_like_val():
     m = YOLO("yolov12n.yaml")
     expected = "cuda" if torch.cuda.is_available() else "cpu"
     assert next(m._predictor_model(PredictConfig().device).parameters()).device.type == expected
+
