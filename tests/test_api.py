@@ -105,3 +105,33 @@ def test_predict_device_defaults_to_auto_like_val():
     expected = "cuda" if torch.cuda.is_available() else "cpu"
     assert next(m._predictor_model(PredictConfig().device).parameters()).device.type == expected
 
+
+def test_predict_follows_weight_changes():
+    """The cached inference copy is rebuilt whenever the user's weights change, however they change."""
+    import copy
+
+    from yolov12.demo import SHIPPED
+
+    m = YOLO("yolov12n.yaml", nc=10)
+    img = np.random.default_rng(0).integers(0, 255, (64, 64, 3), dtype=np.uint8)
+
+    def boxes(y):
+        return y.predict(img, conf=0.0, imgsz=64, max_det=5)[0].boxes.data
+
+    def fresh():  # what a new facade over the same weights predicts
+        return boxes(YOLO(copy.deepcopy(m.model)))
+
+    first = boxes(m)
+    m.model.load_state_dict(YOLO(SHIPPED).model.state_dict())  # the trained digits weights
+    loaded = boxes(m)
+    assert not torch.equal(loaded, first) and torch.equal(loaded, fresh())
+    with torch.no_grad():  # in place, as an optimizer step does
+        for seq in m.model.layers[-1].cv3:
+            seq[-1].bias.add_(2.0)
+    edited = boxes(m)
+    assert not torch.equal(edited, loaded) and torch.equal(edited, fresh())
+    m.model = YOLO("yolov12n.yaml", nc=10).model  # replaced outright
+    replaced = boxes(m)
+    assert not torch.equal(replaced, edited) and torch.equal(replaced, fresh())
+    cached = m._inference_model
+    assert torch.equal(boxes(m), replaced) and m._inference_model is cached  # unchanged weights: the copy is kept

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import copy
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from torch import nn
 
 from yolov12.config import ModelConfig
 from yolov12.models import ModelInfo, model_info
-from yolov12.models.optimize import ShapeCachedGraphs, prepare_for_inference
+from yolov12.models.optimize import ShapeCachedGraphs, prepare_for_inference, weights_version
 from yolov12.tasks import Task, get_task, load_model, model_name, parse_model_name
 from yolov12.utils import LOGGER
 from yolov12.utils.checks import check_int, check_keys, image_size
@@ -37,6 +38,8 @@ class YOLO:
         self.meta: dict = {}
         self.backend = "torch"
         self._inference_model: nn.Module | None = None
+        self._inference_key: tuple | None = None
+        self._inference_src: weakref.ref | None = None  # the model the inference copy was made from
         if isinstance(model, nn.Module):
             if not isinstance(getattr(model, "cfg", None), ModelConfig):
                 raise TypeError(f"YOLO(model): a yolov12 network (with a ModelConfig .cfg) is needed, got "
@@ -192,17 +195,24 @@ class YOLO:
     # ------------------------------------------------------------------ helpers
     def _predictor_model(self, device: str = "", half: bool = False, graphs: bool = True) -> nn.Module:
         """The model used for inference: a fused eval copy (the trainable model stays untouched); with ``graphs``
-        on CPU, a frozen graph per input shape once that shape repeats (streams, folders of same-size images)."""
+        on CPU, a frozen graph per input shape once that shape repeats (streams, folders of same-size images).
+
+        The copy is rebuilt when the device or precision changes, when ``self.model`` is replaced, and when its
+        weights change: :func:`weights_version` sees ``load_state_dict``, optimizer steps, in-place edits under
+        ``torch.no_grad()``, ``.to()``/``.half()``, fusing and replaced parameters (not edits through ``.data``,
+        which autograd does not track: ``YOLO.to(device)`` after those rebuilds it)."""
         if self.backend != "torch":
             return self.model
         dev = select_device("" if device is None else device, DistInfo())  # '', 'cpu', 0, 'cuda:1', torch.device
-        key = (str(dev), half)
-        if self._inference_model is None or getattr(self, "_inference_key", None) != key:
+        key = (str(dev), half, weights_version(self.model))
+        src = self._inference_src() if self._inference_src is not None else None
+        if self._inference_model is None or self._inference_key != key or src is not self.model:
             m = copy.deepcopy(self.model).to(dev)
             if half and dev.type == "cuda":
                 m = m.half()
             m = prepare_for_inference(m)  # fuse BN, eval, channels-last on CPU
             self._inference_model, self._inference_key = ShapeCachedGraphs(m), key
+            self._inference_src = weakref.ref(self.model)
             LOGGER.debug(f"inference model ready on {dev}")
         return self._inference_model if graphs and dev.type == "cpu" else self._inference_model.model
 
