@@ -25,6 +25,7 @@ from yolov12.tasks import Task, get_task, load_model, model_name, parse_model_na
 from yolov12.utils import LOGGER
 from yolov12.utils.checks import check_int, check_keys, image_size
 from yolov12.utils.device import DistInfo, select_device
+from yolov12.utils.torch_flags import preserved_torch_flags
 from yolov12.weights import save_model
 
 
@@ -128,7 +129,8 @@ class YOLO:
         self._task("train")
         if "model" not in kwargs:
             kwargs["model"] = str(self.ckpt_path) if self.ckpt_path is not None else model_name(self.cfg)
-        result = train(TrainConfig(**kwargs))
+        with preserved_torch_flags():  # training sets process-wide flags for itself; the caller gets theirs back
+            result = train(TrainConfig(**kwargs))
         weights = result.best or result.last
         self.model, w = load_model(weights)
         self.ckpt_path, self.meta = weights, w.meta
@@ -163,7 +165,6 @@ class YOLO:
                            stride=stride, workers=workers, label_format=task.label_format(data_cfg))
         loader = build_dataloader(ds, batch, workers, shuffle=False)
         save_dir = increment_path(Path(str(project)) / str(name), exist_ok)  # the CLI reads name=2 as an int
-        torch.set_flush_denormal(True)
         return validate(model, loader, data_cfg.names, task, cfg, save_dir=save_dir)
 
     def predict(self, source: Any = None, **kwargs: Any):
@@ -178,7 +179,6 @@ class YOLO:
         if source is None:
             raise ValueError("predict() needs a source: an image/video path, folder, glob, list, array or camera")
         cfg = PredictConfig(**kwargs)
-        torch.set_flush_denormal(True)
         return Predictor(self._predictor_model(cfg.device, cfg.half), self.names, cfg, task)(source)
 
     __call__ = predict
