@@ -135,3 +135,32 @@ def test_predict_follows_weight_changes():
     assert not torch.equal(replaced, edited) and torch.equal(replaced, fresh())
     cached = m._inference_model
     assert torch.equal(boxes(m), replaced) and m._inference_model is cached  # unchanged weights: the copy is kept
+
+
+def test_predict_val_and_train_leave_torch_flags_alone(digits, tmp_path, monkeypatch):
+    """An application embedding the library keeps its process-wide torch settings."""
+    import yolov12.training
+    from yolov12.utils.torch_flags import denormals_flushed
+
+    def flags():
+        return (denormals_flushed(), torch.get_num_threads(), torch.are_deterministic_algorithms_enabled(),
+                torch.backends.cudnn.benchmark)
+
+    before = flags()
+    m = YOLO("yolov12n.yaml", nc=10)
+    for _ in range(3):  # the third run of one shape freezes a graph
+        m.predict(np.zeros((64, 64, 3), np.uint8), imgsz=64)
+    m.val(data=str(digits), imgsz=64, batch=4, workers=0, project=str(tmp_path), verbose=False, plots=False)
+    assert flags() == before
+
+    weights = m.save(tmp_path / "w.safetensors")
+
+    def fake_train(cfg):  # sets what Trainer._seed sets, then returns like train()
+        torch.set_flush_denormal(True)
+        torch.use_deterministic_algorithms(True, warn_only=True)
+        torch.backends.cudnn.benchmark = not before[3]
+        return type("R", (), {"best": weights, "last": weights})()
+
+    monkeypatch.setattr(yolov12.training, "train", fake_train)
+    m.train(data=str(digits), epochs=1)
+    assert flags() == before
