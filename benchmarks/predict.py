@@ -5,13 +5,15 @@ Prints the settings and the median milliseconds per image for preprocess / infer
 
     python benchmarks/predict.py [--scale n] [--weights FILE] [--source IMAGE] [--imgsz 640]
                                  [--height 480 --width 640] [--runs 7] [--threads N] [--default-path]
-                                 [--denormal]
+                                 [--denormal] [--count-denormals]
 
 ``--weights`` predicts with a weight file instead (e.g. yolov12/assets/weights/yolov12n-digits.safetensors),
 ``--source`` on an image file instead of random pixels. ``--default-path`` runs the model ``YOLO.predict`` runs
 (BN folded, channels-last, a frozen graph once an input shape repeats) instead of the plain fused one.
 ``--denormal`` times every run twice, interleaved: with ``torch.set_flush_denormal(True)`` (denormal floats
-flushed to zero) and without, to show whether flushing pays for inference.
+flushed to zero) and without, to show whether flushing pays for inference; ``--count-denormals`` counts the
+subnormal values among the outputs of every leaf module in one eager prediction (flushing can only pay if
+there are some).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--default-path", action="store_true", help="the model YOLO.predict runs")
     ap.add_argument("--denormal", action="store_true", help="interleave runs with and without flush-denormal")
+    ap.add_argument("--count-denormals", action="store_true", help="count subnormal leaf-module outputs")
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -53,6 +56,9 @@ def main() -> None:
         img = cv2.imread(args.source)
     else:
         img = np.random.default_rng(0).integers(0, 256, (args.height, args.width, 3), dtype=np.uint8)
+    if args.count_denormals:
+        count_denormals(yolo, img, args.imgsz)
+        return
     modes = (True, False) if args.denormal else (None,)
     for flush in modes:  # warm-up (and, on the default path, the frozen graph for this shape)
         for _ in range(3 if args.default_path else 1):
@@ -79,6 +85,26 @@ def main() -> None:
         for stage in ("preprocess", "inference", "postprocess"):
             t = [s[stage] for s in sp]
             print(f"  {stage:12s} {statistics.median(t):8.2f} ms (min {min(t):.2f})")
+
+
+def count_denormals(yolo: YOLO, img, imgsz: int) -> None:
+    """One eager prediction with the default-path model; print how many leaf-module outputs are subnormal."""
+    tiny = torch.finfo(torch.float32).tiny
+    counts = {"subnormal": 0, "values": 0}
+
+    def hook(module, inputs, out):
+        for t in out if isinstance(out, list | tuple) else [out]:
+            if isinstance(t, torch.Tensor) and t.is_floating_point():
+                counts["subnormal"] += int(((t != 0) & (t.abs() < tiny)).sum())
+                counts["values"] += t.numel()
+
+    model = yolo._predictor_model("cpu", graphs=False)
+    handles = [m.register_forward_hook(hook) for m in model.modules() if not list(m.children())]
+    Predictor(model, yolo.names, PredictConfig(imgsz=imgsz))(img)
+    for h in handles:
+        h.remove()
+    print(f"image {img.shape[0]}x{img.shape[1]} imgsz {imgsz}: {counts['subnormal']} subnormal values among "
+          f"{counts['values']} leaf-module outputs")
 
 
 if __name__ == "__main__":
