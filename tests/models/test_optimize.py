@@ -98,3 +98,21 @@ def test_shape_cached_graphs_switch_after_repeats():
     with torch.enable_grad():
         fast(torch.rand(*a))
     assert list(fast._graphs) == [(b, torch.float32)], "grad mode always runs eagerly"
+
+
+def test_freezing_a_graph_prints_no_warnings():
+    """Tracing per shape is quiet: no TracerWarning or torch.jit deprecation notice reaches the user, and the
+    warning filters are left as they were (the suppression is local to the trace)."""
+    import warnings
+
+    from yolov12.models.optimize import freeze_trace
+
+    model = prepare_for_inference(build_model("n", nc=3).eval())
+    x = torch.rand(1, 3, 64, 96)  # 2x3 tokens in the attention blocks: the padded-area branch is traced too
+    filters = list(warnings.filters)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        freeze_trace(model, x)
+        warnings.warn("still reported", UserWarning)  # the filters after the trace are the caller's again
+    assert [str(w.message) for w in caught] == ["still reported"]
+    assert warnings.filters == filters

@@ -7,6 +7,7 @@ without copies. The maths is unchanged: outputs match the plain model to float32
 
 from __future__ import annotations
 
+import warnings
 from collections import OrderedDict
 
 import torch
@@ -65,7 +66,11 @@ def freeze_trace(model: nn.Module, example: torch.Tensor) -> torch.jit.ScriptMod
     p = next(model.parameters(), None)
     if p is not None and p.is_contiguous(memory_format=torch.channels_last) and p.ndim == 4:
         example = example.contiguous(memory_format=torch.channels_last)
-    with torch.no_grad():
+    with torch.no_grad(), warnings.catch_warnings():
+        # here only: a graph per input shape makes the TracerWarnings about shapes read as constants moot, and
+        # torch 2.13 marks trace/freeze deprecated (they still pay: see ShapeCachedGraphs)
+        warnings.filterwarnings("ignore", category=torch.jit.TracerWarning)
+        warnings.filterwarnings("ignore", message=r"`torch\.jit\.\w+` is deprecated", category=DeprecationWarning)
         graph = torch.jit.trace(model, example, check_trace=False)
         return torch.jit.freeze(graph.eval())
 
