@@ -95,9 +95,14 @@ def test_shape_cached_graphs_switch_after_repeats():
     check(b)
     check(b)
     assert list(fast._graphs) == [(b, torch.float32)], "least recently used graph dropped at max_graphs"
+    check(a)
+    assert list(fast._graphs) == [(b, torch.float32)], "a dropped shape is not re-traced on its next call"
+    check(a)
+    assert list(fast._graphs) == [(a, torch.float32)], "... but once it has repeated again"
     with torch.enable_grad():
-        fast(torch.rand(*a))
-    assert list(fast._graphs) == [(b, torch.float32)], "grad mode always runs eagerly"
+        fast(torch.rand(*b))
+        fast(torch.rand(*b))
+    assert list(fast._graphs) == [(a, torch.float32)], "grad mode always runs eagerly"
 
 
 def test_freezing_a_graph_prints_no_warnings():

@@ -77,12 +77,18 @@ def freeze_trace(model: nn.Module, example: torch.Tensor) -> torch.jit.ScriptMod
 
 class ShapeCachedGraphs(nn.Module):
     """Runs ``model`` eagerly, and switches to a frozen graph for an input shape once that shape has been seen
-    ``after`` times (video frames, camera streams, same-size batches): tracing costs about a second, the graph
-    is then 5-15% faster on CPU (benchmarks/latency.py). At most ``max_graphs`` shapes are kept (least recently
-    used dropped). Gradients, autocast and non-CPU devices always take the eager model.
+    ``after`` times (video frames, camera streams, a server's same-size requests). At most ``max_graphs`` shapes
+    are kept; the least recently used is dropped and has to be seen ``after`` times again before it is re-traced.
+    Gradients, autocast and non-CPU devices always take the eager model.
+
+    Why ``after=100``: measured with ``benchmarks/latency.py --scales n --jit`` on a shared 2-core CPU (3 runs of
+    30, interleaved), the graph takes 0.53-0.62x the eager time at 224 px (8-14 ms saved per call) and
+    0.74-0.89x at 640 px (12-20 ms saved), but tracing + freezing costs 1.3-6 s. It pays back after ~100 calls
+    of one shape. With the former ``after=3``, a one-off ``yolov12 predict`` on the 40 digits val images (3
+    shapes) spent longer tracing than it saved; waiting for ~100 calls costs at most about one trace.
     """
 
-    def __init__(self, model: nn.Module, after: int = 3, max_graphs: int = 4) -> None:
+    def __init__(self, model: nn.Module, after: int = 100, max_graphs: int = 4) -> None:
         super().__init__()
         self.model = model
         self.after, self.max_graphs = after, max_graphs
@@ -106,6 +112,7 @@ class ShapeCachedGraphs(nn.Module):
                 return self.model(x)
             graph = self._graphs[key] = freeze_trace(self.model, x)
             while len(self._graphs) > self.max_graphs:
-                self._graphs.popitem(last=False)
+                dropped, _ = self._graphs.popitem(last=False)
+                self._seen[dropped] = 0  # earns its graph again: no re-trace per call when shapes alternate
         self._graphs.move_to_end(key)
         return graph(x)
