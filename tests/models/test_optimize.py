@@ -121,3 +121,20 @@ def test_freezing_a_graph_prints_no_warnings():
         warnings.warn("still reported", UserWarning)  # the filters after the trace are the caller's again
     assert [str(w.message) for w in caught] == ["still reported"]
     assert warnings.filters == filters
+
+
+def test_weights_version_tracks_changes():
+    from yolov12.models.optimize import weights_version
+
+    model = build_model("n", nc=3)
+    v0 = weights_version(model)
+    assert weights_version(model) == v0
+    with torch.no_grad():
+        model.layers[0].conv.weight.mul_(1.0)  # in place, same values: still a new version
+    v1 = weights_version(model)
+    assert v1 != v0
+    model.load_state_dict(model.state_dict())
+    assert weights_version(model) != v1
+    with torch.inference_mode():
+        frozen = build_model("n", nc=3)
+    assert weights_version(frozen) == weights_version(frozen)  # inference tensors have no counter: no error

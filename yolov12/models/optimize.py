@@ -49,14 +49,14 @@ def weights_version(model: nn.Module) -> tuple[tuple[int, int], ...]:
     every parameter and buffer, module by module. It changes with ``load_state_dict``, optimizer steps, in-place
     edits (also under ``torch.no_grad()``), BatchNorm statistics updated by a training-mode forward, ``.to()``,
     ``.half()``, fusing and replaced modules or parameters; it cannot see in-place edits made through ``.data``
-    (autograd does not count those). The module dicts are walked directly: ~0.4 ms for yolov12n, a third of
+    (autograd does not count those) nor, for a model built under ``torch.inference_mode()``, in-place edits. The module dicts are walked directly: ~0.4 ms for yolov12n, a third of
     ``model.parameters()``'s generator cost."""
     out, stack = [], [model]
     while stack:
         m = stack.pop()
         for t in (*m._parameters.values(), *m._buffers.values()):
             if t is not None:
-                out.append((t.data_ptr(), t._version))
+                out.append((t.data_ptr(), -1 if t.is_inference() else t._version))  # inference tensors: no counter
         stack.extend(m._modules.values())
     return tuple(out)
 
