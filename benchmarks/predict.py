@@ -61,7 +61,7 @@ def main() -> None:
         return
     modes = (True, False) if args.denormal else (None,)
     for flush in modes:  # warm-up (and, on the default path, the frozen graph for this shape)
-        for _ in range(3 if args.default_path else 1):
+        for _ in range(model.after if args.default_path else 1):
             if flush is not None:
                 torch.set_flush_denormal(flush)
             predictor(img)
@@ -100,7 +100,7 @@ def count_denormals(yolo: YOLO, img, imgsz: int) -> None:
 
     model = yolo._predictor_model("cpu", graphs=False)
     handles = [m.register_forward_hook(hook) for m in model.modules() if not list(m.children())]
-    Predictor(model, yolo.names, PredictConfig(imgsz=imgsz))(img)
+    Predictor(model, yolo.names, PredictConfig(imgsz=imgsz), get_task("detect"))(img)
     for h in handles:
         h.remove()
     print(f"image {img.shape[0]}x{img.shape[1]} imgsz {imgsz}: {counts['subnormal']} subnormal values among "
