@@ -27,13 +27,15 @@ def test_build_variants_and_info():
 def test_load_published_and_predict_numpy(reference_dir):
     m = YOLO(reference_dir / "yolo12n-reference-checkpoint.pt")
     assert m.cfg.nc == 80 and len(m.names) == 80
+    was_training = m.model.training
     img = np.random.default_rng(0).integers(0, 255, (200, 300, 3), dtype=np.uint8)
-    res = m.predict(img, conf=0.01, imgsz=320)
+    res = m.predict(img, conf=0.0, imgsz=320, max_det=50)  # conf 0: max_det boxes, so the clipping is checked
     assert len(res) == 1 and res[0].orig_shape == (200, 300)
     b = res[0].boxes.xyxy
-    if len(b):
-        assert (b[:, [0, 2]] <= 300).all() and (b[:, [1, 3]] <= 200).all() and (b >= 0).all()
-    assert m.model.training or not m.model.is_fused, "predict must not fuse the user's model in place"
+    assert len(b) == 50
+    assert (b[:, [0, 2]] <= 300).all() and (b[:, [1, 3]] <= 200).all() and (b >= 0).all()
+    assert m.model.training == was_training, "predict must not switch the user's model to eval mode"
+    assert not m.model.is_fused, "predict must not fuse the user's model in place"
 
 
 def test_save_load_round_trip(tmp_path):
@@ -102,3 +104,62 @@ def test_predict_device_defaults_to_auto_like_val():
     m = YOLO("yolov12n.yaml")
     expected = "cuda" if torch.cuda.is_available() else "cpu"
     assert next(m._predictor_model(PredictConfig().device).parameters()).device.type == expected
+
+
+def test_predict_follows_weight_changes():
+    """The cached inference copy is rebuilt whenever the user's weights change, however they change."""
+    import copy
+
+    from yolov12.demo import SHIPPED
+
+    m = YOLO("yolov12n.yaml", nc=10)
+    img = np.random.default_rng(0).integers(0, 255, (64, 64, 3), dtype=np.uint8)
+
+    def boxes(y):
+        return y.predict(img, conf=0.0, imgsz=64, max_det=5)[0].boxes.data
+
+    def fresh():  # what a new facade over the same weights predicts
+        return boxes(YOLO(copy.deepcopy(m.model)))
+
+    first = boxes(m)
+    m.model.load_state_dict(YOLO(SHIPPED).model.state_dict())  # the trained digits weights
+    loaded = boxes(m)
+    assert not torch.equal(loaded, first) and torch.equal(loaded, fresh())
+    with torch.no_grad():  # in place, as an optimizer step does
+        for seq in m.model.layers[-1].cv3:
+            seq[-1].bias.add_(2.0)
+    edited = boxes(m)
+    assert not torch.equal(edited, loaded) and torch.equal(edited, fresh())
+    m.model = YOLO("yolov12n.yaml", nc=10).model  # replaced outright
+    replaced = boxes(m)
+    assert not torch.equal(replaced, edited) and torch.equal(replaced, fresh())
+    cached = m._inference_model
+    assert torch.equal(boxes(m), replaced) and m._inference_model is cached  # unchanged weights: the copy is kept
+
+
+def test_predict_val_and_train_leave_torch_flags_alone(digits, tmp_path, monkeypatch):
+    """An application embedding the library keeps its process-wide torch settings."""
+    import yolov12.training
+    from yolov12.utils.torch_flags import denormals_flushed
+
+    def flags():
+        return (denormals_flushed(), torch.get_num_threads(), torch.are_deterministic_algorithms_enabled(),
+                torch.backends.cudnn.benchmark)
+
+    before = flags()
+    m = YOLO("yolov12n.yaml", nc=10)
+    m.predict(np.zeros((64, 64, 3), np.uint8), imgsz=64)
+    m.val(data=str(digits), imgsz=64, batch=4, workers=0, project=str(tmp_path), verbose=False, plots=False)
+    assert flags() == before
+
+    weights = m.save(tmp_path / "w.safetensors")
+
+    def fake_train(cfg):  # sets what Trainer._seed sets, then returns like train()
+        torch.set_flush_denormal(True)
+        torch.use_deterministic_algorithms(True, warn_only=True)
+        torch.backends.cudnn.benchmark = not before[3]
+        return type("R", (), {"best": weights, "last": weights})()
+
+    monkeypatch.setattr(yolov12.training, "train", fake_train)
+    m.train(data=str(digits), epochs=1)
+    assert flags() == before

@@ -18,7 +18,9 @@ def test_demo_runs_end_to_end(tmp_path):
     ({"predict_images": "abc"}, "predict_images must be an integer"),
     ({"predict_images": -1}, "predict_images must be an integer >= 0"),
     ({"epochs": "abc"}, "epochs must be an integer"),
-    ({"imgsz": 100}, "imgsz must be a positive multiple of 32"),
+    ({"imgsz": 0}, "imgsz must be a positive integer"),
+    ({"task": "banana"}, "unknown task 'banana'"),
+    ({"task": "classify"}, "no main job for this task yet"),
 ])
 def test_bad_arguments_fail_before_any_work(kwargs, match):
     with pytest.raises(ValueError, match=match):

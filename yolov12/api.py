@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import copy
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +20,12 @@ from torch import nn
 
 from yolov12.config import ModelConfig
 from yolov12.models import ModelInfo, model_info
-from yolov12.models.optimize import ShapeCachedGraphs, prepare_for_inference
+from yolov12.models.optimize import ShapeCachedGraphs, prepare_for_inference, weights_version
 from yolov12.tasks import Task, get_task, load_model, model_name, parse_model_name
 from yolov12.utils import LOGGER, check_output, check_run_name, run_folder
 from yolov12.utils.checks import check_int, check_keys, image_size
 from yolov12.utils.device import DistInfo, select_device
+from yolov12.utils.torch_flags import preserved_torch_flags
 from yolov12.weights import save_model
 
 
@@ -37,6 +39,8 @@ class YOLO:
         self.meta: dict = {}
         self.backend = "torch"
         self._inference_model: nn.Module | None = None
+        self._inference_key: tuple | None = None
+        self._inference_src: weakref.ref | None = None  # the model the inference copy was made from
         if isinstance(model, nn.Module):
             if not isinstance(getattr(model, "cfg", None), ModelConfig):
                 raise TypeError(f"YOLO(model): a yolov12 network (with a ModelConfig .cfg) is needed, got "
@@ -125,7 +129,8 @@ class YOLO:
         self._task("train")
         if "model" not in kwargs:
             kwargs["model"] = str(self.ckpt_path) if self.ckpt_path is not None else model_name(self.cfg)
-        result = train(TrainConfig(**kwargs))
+        with preserved_torch_flags():  # training sets process-wide flags for itself; the caller gets theirs back
+            result = train(TrainConfig(**kwargs))
         weights = result.best or result.last
         self.model, w = load_model(weights)
         self.ckpt_path, self.meta = weights, w.meta
@@ -160,7 +165,6 @@ class YOLO:
                            stride=stride, workers=workers, label_format=task.label_format(data_cfg))
         loader = build_dataloader(ds, batch, workers, shuffle=False)
         save_dir = run_folder(str(project), str(name), exist_ok)  # the CLI reads name=2 as an int
-        torch.set_flush_denormal(True)
         return validate(model, loader, data_cfg.names, task, cfg, save_dir=save_dir)
 
     def predict(self, source: Any = None, **kwargs: Any):
@@ -175,7 +179,6 @@ class YOLO:
         if source is None:
             raise ValueError("predict() needs a source: an image/video path, folder, glob, list, array or camera")
         cfg = PredictConfig(**kwargs)
-        torch.set_flush_denormal(True)
         return Predictor(self._predictor_model(cfg.device, cfg.half), self.names, cfg, task)(source)
 
     __call__ = predict
@@ -196,17 +199,24 @@ class YOLO:
     # ------------------------------------------------------------------ helpers
     def _predictor_model(self, device: str = "", half: bool = False, graphs: bool = True) -> nn.Module:
         """The model used for inference: a fused eval copy (the trainable model stays untouched); with ``graphs``
-        on CPU, a frozen graph per input shape once that shape repeats (streams, folders of same-size images)."""
+        on CPU, a frozen graph per input shape once that shape repeats (streams, folders of same-size images).
+
+        The copy is rebuilt when the device or precision changes, when ``self.model`` is replaced, and when its
+        weights change: :func:`weights_version` sees ``load_state_dict``, optimizer steps, in-place edits under
+        ``torch.no_grad()``, ``.to()``/``.half()``, fusing and replaced parameters (not edits through ``.data``,
+        which autograd does not track: ``YOLO.to(device)`` after those rebuilds it)."""
         if self.backend != "torch":
             return self.model
         dev = select_device("" if device is None else device, DistInfo())  # '', 'cpu', 0, 'cuda:1', torch.device
-        key = (str(dev), half)
-        if self._inference_model is None or getattr(self, "_inference_key", None) != key:
+        key = (str(dev), half, weights_version(self.model))
+        src = self._inference_src() if self._inference_src is not None else None
+        if self._inference_model is None or self._inference_key != key or src is not self.model:
             m = copy.deepcopy(self.model).to(dev)
             if half and dev.type == "cuda":
                 m = m.half()
             m = prepare_for_inference(m)  # fuse BN, eval, channels-last on CPU
             self._inference_model, self._inference_key = ShapeCachedGraphs(m), key
+            self._inference_src = weakref.ref(self.model)
             LOGGER.debug(f"inference model ready on {dev}")
         return self._inference_model if graphs and dev.type == "cpu" else self._inference_model.model
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import json
-import logging
 import sys
 from pathlib import Path
 from typing import Any, Callable
@@ -19,6 +18,7 @@ import yaml
 from yolov12 import __version__
 from yolov12.utils import check_output
 from yolov12.utils.errors import YoloError
+from yolov12.utils.log import console_logging
 
 USAGE = f"""yolov12 {__version__}: YOLOv12 object detection
 
@@ -279,12 +279,12 @@ def main(argv: list[str] | None = None) -> int:
     if any(a in ("-h", "--help") for a in rest):
         print(_help(mode))
         return 0
-    logging.getLogger("yolov12").setLevel(logging.INFO)
     try:
-        if mode == "data":
-            sub = rest[0] if rest and "=" not in rest[0] else None
-            return cmd_data(parse_args(rest[1:] if sub else rest), sub)
-        return MODES[mode](parse_args(rest, flags=("resume",) if mode == "train" else ()))
+        with console_logging():  # the library only logs; the CLI shows its INFO messages as plain lines
+            if mode == "data":
+                sub = rest[0] if rest and "=" not in rest[0] else None
+                return cmd_data(parse_args(rest[1:] if sub else rest), sub)
+            return MODES[mode](parse_args(rest, flags=("resume",) if mode == "train" else ()))
     except (YoloError, ValueError, FileNotFoundError, TypeError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -9,17 +9,14 @@ import pytest
 
 from yolov12.data import LabelError, build_dataset, scan_split
 from yolov12.data.labels import parse_label_text
-from yolov12.utils import LOGGER
 
 from .conftest import make_dataset
 
 
 @pytest.fixture
 def caplog_yolo(caplog):
-    LOGGER.propagate = True
     caplog.set_level(logging.WARNING, logger="yolov12")
-    yield caplog
-    LOGGER.propagate = False
+    return caplog
 
 
 def _img(path, h=32, w=32):

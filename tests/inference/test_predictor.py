@@ -16,6 +16,7 @@ from torch import nn
 
 from yolov12.inference import Results
 from yolov12.inference.predictor import PredictConfig, Predictor
+from yolov12.models import build_model
 from yolov12.tasks import get_task
 
 DETECT = get_task("detect")
@@ -180,8 +181,7 @@ def test_bad_config_is_an_error():
 
 def test_with_the_real_model_untrained():
     """Interface check against the project's network: shapes, clipping to the original image, max_det."""
-    models = pytest.importorskip("yolov12.models")
-    model = models.build_model("n", nc=3)
+    model = build_model("n", nc=3)
     img = np.random.default_rng(0).integers(0, 256, (50, 90, 3), dtype=np.uint8)
     (res,) = Predictor(model, NAMES, PredictConfig(imgsz=96, conf=0.0, max_det=7), DETECT)(img)
     assert res.boxes.data.shape == (7, 6) and res.boxes.data.dtype == torch.float32

@@ -9,18 +9,14 @@ import torch
 
 from yolov12.loss import DetectionLoss, LossConfig, LossOutput
 
-REF_DIR = Path("/work/shared/reference")
 REF_NAMES = ["yolo12n-reference", "yolov12n-turbo-reference", "yolov12n-v1release-reference"]
 REL_TOL = 1e-4
 
 
-def _load_ref(name: str) -> dict[str, torch.Tensor]:
-    path = REF_DIR / f"{name}.safetensors"
-    if not path.exists():
-        pytest.skip(f"reference file {path} not available")
+def _load_ref(reference_dir: Path, name: str) -> dict[str, torch.Tensor]:
     from safetensors.torch import load_file
 
-    return load_file(str(path))
+    return load_file(str(reference_dir / f"{name}.safetensors"))
 
 
 def _ref_inputs(d: dict[str, torch.Tensor]) -> tuple[list[torch.Tensor], dict[str, torch.Tensor]]:
@@ -31,8 +27,8 @@ def _ref_inputs(d: dict[str, torch.Tensor]) -> tuple[list[torch.Tensor], dict[st
 
 @pytest.mark.parametrize("name", REF_NAMES)
 @pytest.mark.parametrize("cls_shape", ["flat", "column"])
-def test_reference_parity(name: str, cls_shape: str) -> None:
-    d = _load_ref(name)
+def test_reference_parity(reference_dir: Path, name: str, cls_shape: str) -> None:
+    d = _load_ref(reference_dir, name)
     raw, targets = _ref_inputs(d)
     if cls_shape == "column":
         targets["cls"] = targets["cls"].view(-1, 1)
@@ -49,18 +45,18 @@ def test_reference_parity(name: str, cls_shape: str) -> None:
 
 
 @pytest.mark.parametrize("name", REF_NAMES)
-def test_reference_parity_tiny_box_option_is_inert_for_large_boxes(name: str) -> None:
+def test_reference_parity_tiny_box_option_is_inert_for_large_boxes(reference_dir: Path, name: str) -> None:
     """All reference boxes are >= 20 px, so the Ultralytics-8.4 tiny-box widening must not change anything."""
-    d = _load_ref(name)
+    d = _load_ref(reference_dir, name)
     raw, targets = _ref_inputs(d)
     a = DetectionLoss(80, cfg=LossConfig())(raw, targets).vector
     b = DetectionLoss(80, cfg=LossConfig(expand_tiny_boxes=True))(raw, targets).vector
     torch.testing.assert_close(a, b, rtol=0, atol=0)
 
 
-def test_reference_parity_is_sensitive() -> None:
+def test_reference_parity_is_sensitive(reference_dir: Path) -> None:
     """The parity check can fail: a wrong gain or a moved box is detected."""
-    d = _load_ref(REF_NAMES[1])
+    d = _load_ref(reference_dir, REF_NAMES[1])
     raw, targets = _ref_inputs(d)
     ref = d["loss.items"]
     wrong_gain = DetectionLoss(80, cfg=LossConfig(dfl=1.0))(raw, targets).vector

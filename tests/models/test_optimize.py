@@ -95,6 +95,46 @@ def test_shape_cached_graphs_switch_after_repeats():
     check(b)
     check(b)
     assert list(fast._graphs) == [(b, torch.float32)], "least recently used graph dropped at max_graphs"
+    check(a)
+    assert list(fast._graphs) == [(b, torch.float32)], "a dropped shape is not re-traced on its next call"
+    check(a)
+    assert list(fast._graphs) == [(a, torch.float32)], "... but once it has repeated again"
     with torch.enable_grad():
-        fast(torch.rand(*a))
-    assert list(fast._graphs) == [(b, torch.float32)], "grad mode always runs eagerly"
+        fast(torch.rand(*b))
+        fast(torch.rand(*b))
+    assert list(fast._graphs) == [(a, torch.float32)], "grad mode always runs eagerly"
+
+
+def test_freezing_a_graph_prints_no_warnings():
+    """Tracing per shape is quiet: no TracerWarning or torch.jit deprecation notice reaches the user, and the
+    warning filters are left as they were (the suppression is local to the trace)."""
+    import warnings
+
+    from yolov12.models.optimize import freeze_trace
+
+    model = prepare_for_inference(build_model("n", nc=3).eval())
+    x = torch.rand(1, 3, 64, 96)  # 2x3 tokens in the attention blocks: the padded-area branch is traced too
+    filters = list(warnings.filters)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        freeze_trace(model, x)
+        warnings.warn("still reported", UserWarning)  # the filters after the trace are the caller's again
+    assert [str(w.message) for w in caught] == ["still reported"]
+    assert warnings.filters == filters
+
+
+def test_weights_version_tracks_changes():
+    from yolov12.models.optimize import weights_version
+
+    model = build_model("n", nc=3)
+    v0 = weights_version(model)
+    assert weights_version(model) == v0
+    with torch.no_grad():
+        model.layers[0].conv.weight.mul_(1.0)  # in place, same values: still a new version
+    v1 = weights_version(model)
+    assert v1 != v0
+    model.load_state_dict(model.state_dict())
+    assert weights_version(model) != v1
+    with torch.inference_mode():
+        frozen = build_model("n", nc=3)
+    assert weights_version(frozen) == weights_version(frozen)  # inference tensors have no counter: no error
