@@ -134,9 +134,26 @@ def test_padding_boxes_and_empty_input() -> None:
 def test_expand_tiny_boxes() -> None:
     gt = torch.tensor([[[10.0, 10.0, 13.0, 30.0], [0.0, 0.0, 0.0, 0.0]]])
     mask = torch.tensor([[[1.0], [0.0]]])
-    out = expand_tiny_boxes(gt, mask, 8.0, 16.0)
+    out = expand_tiny_boxes(gt, mask, 16.0, 16.0)
     torch.testing.assert_close(out[0, 0], torch.tensor([3.5, 10.0, 19.5, 30.0]))  # only the 3 px width grows
     torch.testing.assert_close(out[0, 1], torch.zeros(4))  # padding untouched
+
+
+def test_tiny_box_widening_follows_ultralytics_8_4() -> None:
+    """Ultralytics 8.4.190 widens every side under strides[1] (16 px) to 16 px for the candidate test, so a 10 px
+    box centred at (13, 13) on the stride-8 grid (centres 4, 12, 20, ...) has 2 x 2 candidate anchors instead of 1.
+    (The earlier version of this option only widened sides under strides[0] = 8 px and left this box at 1.)"""
+    anchors = _grid(4, 4)
+    gt = torch.tensor([[[8.0, 8.0, 18.0, 18.0]]])
+    mask = torch.ones(1, 1, 1)
+    plain = select_candidates_in_gts(anchors, gt)
+    assert plain.sum() == 1
+    widened = select_candidates_in_gts(anchors, expand_tiny_boxes(gt, mask, 16.0, 16.0))
+    assert widened.sum() == 4
+    pd = gt.expand(1, 16, 4)  # perfect predictions everywhere: every candidate has a positive metric
+    args = (torch.full((1, 16, 1), 0.5), pd, anchors, torch.zeros(1, 1, 1), gt, mask)
+    assert int(TaskAlignedAssigner(num_classes=1, tiny_box_strides=(8, 16, 32))(*args).fg_mask.sum()) == 4
+    assert int(TaskAlignedAssigner(num_classes=1)(*args).fg_mask.sum()) == 1
 
 
 def test_no_grad() -> None:

@@ -207,3 +207,19 @@ def test_cuda_matches_cpu() -> None:
     with torch.autocast(device_type="cuda", dtype=torch.float16):
         gpu = crit([x.cuda() for x in raw], {k: v.cuda() for k, v in targets.items()}).vector.cpu()
     torch.testing.assert_close(gpu, cpu, rtol=1e-4, atol=0)
+
+
+def test_targets_to_padded_keeps_input_order_per_image() -> None:
+    """Objects of interleaved images land in their image's row in input order; padding rows stay zero."""
+    from yolov12.loss.detection import targets_to_padded
+
+    batch_idx = torch.tensor([2.0, 0.0, 2.0, 2.0, 0.0])
+    cls = torch.tensor([5.0, 1.0, 6.0, 7.0, 2.0])
+    boxes = torch.tensor([[0.5, 0.5, 0.1, 0.1], [0.2, 0.2, 0.2, 0.2], [0.6, 0.6, 0.2, 0.2], [0.7, 0.7, 0.2, 0.2],
+                          [0.3, 0.3, 0.2, 0.2]])
+    labels, bboxes, mask = targets_to_padded(batch_idx, cls, boxes, 4, (100, 200))
+    assert labels.shape == (4, 3, 1) and mask[..., 0].tolist() == [[1, 1, 0], [0, 0, 0], [1, 1, 1], [0, 0, 0]]
+    assert labels[2, :, 0].tolist() == [5.0, 6.0, 7.0] and labels[0, :2, 0].tolist() == [1.0, 2.0]
+    torch.testing.assert_close(bboxes[2, 0], torch.tensor([90.0, 45.0, 110.0, 55.0]))  # cxcywh * (w, h) -> xyxy
+    torch.testing.assert_close(bboxes[0, 1], torch.tensor([40.0, 20.0, 80.0, 40.0]))
+    assert bboxes[1].abs().sum() == 0 and bboxes[0, 2].abs().sum() == 0

@@ -14,10 +14,11 @@ Shapes (B = batch, A = anchors over all levels, M = max boxes per image after pa
 
 Algorithm (matching the published YOLO code number for number):
 
-1. Candidates: anchors whose centre lies strictly inside a box (all four distances > eps). Optional (off by
-   default, ``tiny_box_strides``): newer Ultralytics (8.4) first widens, for this test only, every side of a real
-   box shorter than the finest stride to the second stride, about the box centre, so that tiny boxes get
-   candidates. YOLOv12's own training code (Ultralytics 8.3.63) does not.
+1. Candidates: anchors whose centre lies strictly inside a box (all four distances > eps). Optional
+   (``tiny_box_strides``; on in the default training recipe, off in ``recipe=paper``): Ultralytics 8.4 (8.4.190
+   checked) first widens, for this test only, every side of a real box shorter than the second stride (16 px) to
+   16 px, about the box centre, so that thin and tiny boxes get candidates. YOLOv12's own training code
+   (Ultralytics 8.3.63) does not.
 2. Alignment metric for each (box, candidate) pair: ``score[class]^alpha * max(CIoU, 0)^beta``.
 3. Each box keeps its ``topk`` candidates with the highest metric.
 4. An anchor selected by several boxes keeps only the box with the highest CIoU (over all boxes).
@@ -79,8 +80,9 @@ def expand_tiny_boxes(
     Args:
         gt_bboxes: (B, M, 4) xyxy boxes, pixels.
         mask_gt: (B, M, 1) 1 for real boxes; padding rows are left alone.
-        min_size: sides (w or h, each on its own) below this are replaced, pixels (the finest stride).
-        new_size: their new length, pixels (the second stride).
+        min_size: sides (w or h, each on its own) below this are replaced, pixels (Ultralytics 8.4: the second
+            stride).
+        new_size: their new length, pixels (Ultralytics 8.4: the second stride too).
 
     Returns:
         (B, M, 4) xyxy boxes (a new tensor; all boxes go through the xyxy -> xywh -> xyxy round trip).
@@ -125,9 +127,9 @@ class TaskAlignedAssigner(nn.Module):
         alpha: exponent of the class score in the alignment metric.
         beta: exponent of the CIoU in the alignment metric.
         eps: guards the divisions and the "inside the box" test.
-        tiny_box_strides: ``None`` (default, YOLOv12 / Ultralytics 8.3.63 behaviour) or the level strides, e.g.
-            (8, 16, 32): then box sides shorter than strides[0] are widened to strides[1] for the candidate test
-            (Ultralytics 8.4 behaviour, see :func:`expand_tiny_boxes`).
+        tiny_box_strides: ``None`` (YOLOv12 / Ultralytics 8.3.63 behaviour) or the level strides, e.g. (8, 16, 32):
+            then box sides shorter than strides[1] are widened to strides[1] for the candidate test (Ultralytics
+            8.4 behaviour, see :func:`expand_tiny_boxes`).
     """
 
     def __init__(
@@ -173,8 +175,8 @@ class TaskAlignedAssigner(nn.Module):
         cand_boxes = gt_bboxes
         if self.tiny_box_strides is not None:
             strides = self.tiny_box_strides
-            new_size = strides[1] if len(strides) > 1 else strides[0]
-            cand_boxes = expand_tiny_boxes(gt_bboxes, mask_gt, strides[0], new_size)
+            size = strides[1] if len(strides) > 1 else strides[0]
+            cand_boxes = expand_tiny_boxes(gt_bboxes, mask_gt, size, size)
         mask_in_gts = select_candidates_in_gts(anc_points, cand_boxes, self.eps)  # (B, M, A)
         align_metric, overlaps = self._box_metrics(pd_scores, pd_bboxes, gt_labels, gt_bboxes, mask_in_gts * mask_gt)
         mask_topk = self._select_topk(align_metric, mask_gt.expand(-1, -1, self.topk).bool())
@@ -207,20 +209,14 @@ class TaskAlignedAssigner(nn.Module):
         mask: torch.Tensor,
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Alignment metric and clamped CIoU, both (B, M, A), computed only where ``mask`` (B, M, A) is set."""
-        bs, n_max_boxes, n_anchors = mask.shape
-        mask = mask.bool()
-        overlaps = torch.zeros((bs, n_max_boxes, n_anchors), dtype=pd_bboxes.dtype, device=pd_bboxes.device)
-        bbox_scores = torch.zeros((bs, n_max_boxes, n_anchors), dtype=pd_scores.dtype, device=pd_scores.device)
-
-        batch_ind = torch.arange(bs, device=pd_scores.device).view(-1, 1).expand(-1, n_max_boxes)  # (B, M)
-        class_ind = gt_labels.squeeze(-1).long()  # (B, M)
-        bbox_scores[mask] = pd_scores[batch_ind, :, class_ind][mask]  # score of each box's class at each anchor
-
-        pd_boxes = pd_bboxes.unsqueeze(1).expand(-1, n_max_boxes, -1, -1)[mask]
-        gt_boxes = gt_bboxes.unsqueeze(2).expand(-1, -1, n_anchors, -1)[mask]
-        overlaps[mask] = bbox_iou(gt_boxes, pd_boxes, ciou=True).squeeze(-1).clamp_(0).to(overlaps.dtype)
-
-        align_metric = bbox_scores.pow(self.alpha) * overlaps.pow(self.beta)
+        shape = mask.shape  # (B, M, A)
+        b, m, a = mask.bool().nonzero(as_tuple=True)  # the candidate pairs only
+        scores = pd_scores[b, a, gt_labels[b, m, 0].long()]  # score of each box's class at each candidate anchor
+        ious = bbox_iou(gt_bboxes[b, m], pd_bboxes[b, a], ciou=True).squeeze(-1).clamp_(0)
+        overlaps = torch.zeros(shape, dtype=pd_bboxes.dtype, device=pd_bboxes.device)
+        align_metric = torch.zeros(shape, dtype=pd_scores.dtype, device=pd_scores.device)
+        overlaps[b, m, a] = ious.to(overlaps.dtype)
+        align_metric[b, m, a] = scores.pow(self.alpha) * ious.pow(self.beta)
         return align_metric, overlaps
 
     def _select_topk(self, metrics: torch.Tensor, topk_mask: torch.Tensor) -> torch.Tensor:
@@ -233,9 +229,7 @@ class TaskAlignedAssigner(nn.Module):
         _, topk_idxs = torch.topk(metrics, k, dim=-1, largest=True)  # (B, M, k)
         topk_idxs.masked_fill_(~topk_mask[..., :k], 0)
         count = torch.zeros(metrics.shape, dtype=torch.int8, device=metrics.device)
-        ones = torch.ones_like(topk_idxs[:, :, :1], dtype=torch.int8)
-        for i in range(k):
-            count.scatter_add_(-1, topk_idxs[:, :, i : i + 1], ones)
+        count.scatter_add_(-1, topk_idxs, torch.ones_like(topk_idxs, dtype=torch.int8))  # duplicates accumulate
         count.masked_fill_(count > 1, 0)
         return count.to(metrics.dtype)
 

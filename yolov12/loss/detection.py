@@ -36,8 +36,8 @@ class LossConfig:
     alpha: float = 0.5  # class-score exponent of the alignment metric
     beta: float = 6.0  # CIoU exponent of the alignment metric
     reg_max: int = 16  # bins per box side of the distribution head
-    # Ultralytics 8.4 assigner: widen box sides < strides[0] to strides[1] when choosing candidate anchors.
-    # Off = YOLOv12's own training code (Ultralytics 8.3.63). The two agree unless a box side is < strides[0] px.
+    # Ultralytics 8.4 assigner: widen box sides < strides[1] to strides[1] when choosing candidate anchors.
+    # Off = YOLOv12's own training code (Ultralytics 8.3.63). The two agree unless a box side is < strides[1] px.
     expand_tiny_boxes: bool = False
 
 
@@ -89,12 +89,13 @@ def targets_to_padded(
     counts = torch.bincount(batch_idx.long(), minlength=batch_size) if n else None
     m = int(counts.max()) if n else 0
     out = torch.zeros((batch_size, m, 5), device=device)
-    for j in range(batch_size if n else 0):
-        sel = batch_idx == j
-        k = int(sel.sum())
-        if k:
-            out[j, :k, :1] = cls[sel]
-            out[j, :k, 1:] = bboxes[sel]
+    if n:  # position of each object within its image, in input order (a stable sort by image index)
+        bi = batch_idx.long()
+        order = torch.sort(bi, stable=True).indices
+        start = torch.cumsum(counts, 0) - counts
+        within = torch.empty_like(bi)
+        within[order] = torch.arange(n, device=device) - start[bi[order]]
+        out[bi, within] = torch.cat((cls, bboxes), 1)
     h, w = img_hw
     scale = torch.tensor([w, h, w, h], device=device, dtype=out.dtype)
     gt_labels = out[..., :1]
