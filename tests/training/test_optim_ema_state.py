@@ -51,6 +51,29 @@ def test_ema_follows_model():
     assert torch.allclose(ema.ema.layers[0].conv.weight, w0 * d + (w0 + 1) * (1 - d), atol=1e-6)
 
 
+def test_ema_covers_buffers_and_follows_in_place_reloads():
+    """Every float tensor of the state (BN running stats too) is averaged; the tensor pairing is built once and stays
+    valid when the model's weights are reloaded in place, and is rebuilt for another model object."""
+    torch.manual_seed(0)
+    m = build_model("n", nc=2)
+    ema = ModelEMA(m, updates=10_000)
+    d = ema.decay_max * (1 - math.exp(-10_001 / ema.tau))
+    bn = m.layers[0].bn
+    bn.running_mean.fill_(1.0)
+    m.load_state_dict({k: v + 1 if v.is_floating_point() else v for k, v in m.state_dict().items()})  # in place
+    want = {k: v.clone() for k, v in ema.ema.state_dict().items()}
+    msd = m.state_dict()
+    ema.update(m)
+    for k, v in ema.ema.state_dict().items():
+        if v.is_floating_point():
+            torch.testing.assert_close(v, want[k] * d + msd[k] * (1 - d), rtol=1e-6, atol=1e-6)
+        else:
+            assert torch.equal(v, want[k])  # num_batches_tracked is left alone
+    other = build_model("n", nc=2)
+    ema.update(other)
+    assert ema._pairs[0] == id(other)
+
+
 def test_train_state_round_trip(tmp_path):
     m = build_model("n", nc=2)
     opt = build_optimizer(m, "AdamW", 0.001, 0.9, 5e-4)

@@ -17,18 +17,30 @@ class ModelEMA:
         self.decay_max, self.tau, self.updates = decay, tau, updates
         for p in self.ema.parameters():
             p.requires_grad_(False)
+        self._pairs: tuple[int, list[torch.Tensor], list[torch.Tensor]] | None = None  # (model id, ema, model)
 
     def decay(self) -> float:
         return self.decay_max * (1 - math.exp(-self.updates / self.tau))
 
     @torch.no_grad()
     def update(self, model: nn.Module) -> None:
+        """ema = d * ema + (1 - d) * model over every float tensor of the state (one fused op per call)."""
         self.updates += 1
         d = self.decay()
-        msd = unwrap(model).state_dict()
-        for k, v in self.ema.state_dict().items():
-            if v.dtype.is_floating_point:
-                v.mul_(d).add_(msd[k].detach().to(v.dtype), alpha=1 - d)
+        model = unwrap(model)
+        if self._pairs is None or self._pairs[0] != id(model):  # tensors are updated in place: pair them once
+            msd = model.state_dict()
+            ev, mv = [], []
+            for k, v in self.ema.state_dict().items():
+                if v.dtype.is_floating_point:
+                    ev.append(v)
+                    mv.append(msd[k].detach())
+            self._pairs = (id(model), ev, mv)
+        _, ev, mv = self._pairs
+        if any(m.dtype != e.dtype for e, m in zip(ev, mv)):
+            mv = [m.to(e.dtype) for e, m in zip(ev, mv)]
+        if ev:
+            torch._foreach_lerp_(ev, mv, 1.0 - d)
 
 
 def unwrap(model: nn.Module) -> nn.Module:
