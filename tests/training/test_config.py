@@ -57,3 +57,28 @@ def test_run_name_cannot_leave_the_project():
         TrainConfig(name="../../x")
     with pytest.raises(ValueError, match="project must not contain '..'"):
         TrainConfig(project="runs/../../x")
+
+
+def test_recipes_resolve_their_fields_and_explicit_values_win():
+    from yolov12.training.config import RECIPES
+
+    d = TrainConfig()
+    assert (d.recipe, d.warmup_bias_lr, d.expand_tiny_boxes, d.warmup_min_iters) == ("default", 0.1, True, 0)
+    p = TrainConfig(recipe="paper")
+    assert (p.warmup_bias_lr, p.expand_tiny_boxes, p.warmup_min_iters) == (0.0, False, 100)
+    assert TrainConfig(recipe="paper", expand_tiny_boxes=True).expand_tiny_boxes is True
+    assert TrainConfig(warmup_bias_lr=0.0).warmup_bias_lr == 0.0
+    assert set(RECIPES) == {"default", "paper"}
+    # resolved values travel with the arguments (args.yaml, checkpoints): a reload keeps them
+    again = TrainConfig.from_dict(p.to_dict())
+    assert again.to_dict() == p.to_dict()
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"recipe": "fast"}, "recipe must be one of default, paper"),
+    ({"warmup_min_iters": -1}, "warmup_min_iters must be >= 0"),
+    ({"expand_tiny_boxes": "yes"}, "expand_tiny_boxes must be True or False"),
+])
+def test_recipe_arguments_are_checked(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        TrainConfig(**kwargs)

@@ -25,3 +25,18 @@ def test_onnx_model_and_missing_resume_checkpoint_are_named(tmp_path):
         Trainer(TrainConfig(model=str(tmp_path / "m.onnx"), device="cpu"))._build_model(["a"])
     with pytest.raises(FileNotFoundError, match="resume: checkpoint yolov12n.yaml not found; pass resume="):
         Trainer(TrainConfig(model="yolov12n.yaml", resume=True, device="cpu"))
+
+
+def test_cpu_loader_workers_leave_torch_threads_their_cores(monkeypatch):
+    import os
+
+    import torch
+
+    from yolov12.training.trainer import loader_workers
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    monkeypatch.setattr(torch, "get_num_threads", lambda: 8)
+    assert loader_workers(2, torch.device("cpu")) == 0  # torch's threads take every core (its default)
+    monkeypatch.setattr(torch, "get_num_threads", lambda: 6)
+    assert loader_workers(4, torch.device("cpu")) == 2 and loader_workers(1, torch.device("cpu")) == 1
+    assert loader_workers(4, torch.device("cuda", 0)) == 4  # accelerators keep the asked number

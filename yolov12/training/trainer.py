@@ -52,6 +52,14 @@ class TrainResult:
     skipped_steps: int = 0
 
 
+def loader_workers(requested: int, device: torch.device) -> int:
+    """Loader processes to use: on CPU at most the cores torch's threads leave free (0 when they take them all, as
+    by default): workers beside busy OpenMP threads on the same cores slow both down."""
+    if device.type != "cpu":
+        return requested
+    return min(requested, max(0, (os.cpu_count() or 1) - torch.get_num_threads()))
+
+
 class Trainer:
     def __init__(self, cfg: TrainConfig) -> None:
         self.cfg = cfg
@@ -75,7 +83,7 @@ class Trainer:
                                     "(or resume with model= set to it)")
         state = load_train_state(path)
         # the saved arguments win; the safe ones (device, workers, more epochs...) may change, others are refused
-        args = {**resume_args(state.args, self.cfg, str(path)), "resume": str(path)}
+        args = {**resume_args({"recipe": "paper", **state.args}, self.cfg, str(path))  # pre-recipe runs: paper, "resume": str(path)}
         self.cfg = TrainConfig.from_dict(args)
         self.resume_state = state
         self.start_epoch = state.epoch + 1
@@ -197,13 +205,14 @@ class Trainer:
         self.train_set = build_dataset(self.data_cfg, "train", cfg.imgsz, augment=cfg.augment(model.cfg.scale),
                                        batch_size=batch, cache=cfg.cache, seed=cfg.seed, workers=cfg.workers,
                                        label_format=labels)
-        self.train_loader = build_dataloader(self.train_set, batch, cfg.workers, shuffle=True, seed=cfg.seed,
+        workers = loader_workers(cfg.workers, device)
+        self.train_loader = build_dataloader(self.train_set, batch, workers, shuffle=True, seed=cfg.seed,
                                              rank=info.rank, world_size=info.world_size)
         self.val_loader = None
         if info.main and cfg.val:
             val_set = build_dataset(self.data_cfg, "val", cfg.imgsz, augment=None, rect=True, batch_size=batch * 2,
                                     workers=cfg.workers, label_format=labels)
-            self.val_loader = build_dataloader(val_set, batch * 2, cfg.workers, shuffle=False)
+            self.val_loader = build_dataloader(val_set, batch * 2, workers, shuffle=False)
         if info.enabled and cfg.sync_bn and device.type == "cuda":
             model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
         self.ema = ModelEMA(model)
@@ -226,7 +235,7 @@ class Trainer:
         self.criterion = task.build_loss(unwrap(model), cfg.to_dict())
         self.item_names = tuple(self.criterion.item_names)
         nb = len(self.train_loader)
-        self.warmup_iters = max(round(cfg.warmup_epochs * nb), 100) if cfg.warmup_epochs > 0 else -1
+        self.warmup_iters = max(round(cfg.warmup_epochs * nb), cfg.warmup_min_iters) if cfg.warmup_epochs > 0 else -1
         self.last = self.wdir / "last.safetensors"
         self.best = self.wdir / "best.safetensors"
         self.metrics: dict = {}
