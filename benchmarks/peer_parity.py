@@ -100,7 +100,9 @@ def score(weights: Path, data: str, imgsz: int) -> dict:
     r = YOLO(str(weights)).val(data=data, imgsz=imgsz, batch=32, workers=0, plots=False, verbose=False,
                                project="/tmp/parity/val", exist_ok=True)
     m = r.metrics
-    return {"mAP50-95": round(m.map50_95, 4), "mAP50": round(m.map50, 4)}
+    return {"mAP50-95": round(m.map50_95, 4), "mAP50": round(m.map50, 4), "mAP75": round(m.map75, 4),
+            "small": round(m.map_small, 4), "medium": round(m.map_medium, 4), "large": round(m.map_large, 4),
+            "per_class": [round(float(v), 3) for v in m.per_class_ap]}
 
 
 def read_csv(path: Path) -> list[dict]:
@@ -150,6 +152,12 @@ def run_peer(a, seed: int, out: Path, name: str, extra: dict) -> dict:
                "train_img_per_s": e["train_img_per_s"]} for r, e in zip(rows, summ["epochs"])]
     return {"side": "peer", "seed": seed, "epochs": epochs, "wall_s": round(wall, 1),
             "weights": str(out / name / "weights" / "best.pt"), "peer_own_final": summ["final_val_best_pt"]}
+
+
+def cmd_score(a) -> None:
+    """Score finished runs' weights again (e.g. after a harness change): our validator, same val set."""
+    for w in a.weights:
+        print(w, score(Path(w), a.data, a.imgsz))
 
 
 def cmd_train(a) -> None:
@@ -489,6 +497,9 @@ def main() -> None:
     sp.add_argument("--out", default="/tmp/parity/speed")
     sp.add_argument("--ours-set", nargs="*", default=[])
     sp.add_argument("--peer-set", nargs="*", default=[])
+    sc = sub.add_parser("score")
+    common(sc)
+    sc.add_argument("weights", nargs="+")
     pf = sub.add_parser("profile")
     common(pf)
     pf.add_argument("--steps", type=int, default=6)
@@ -497,7 +508,7 @@ def main() -> None:
     pf.add_argument("--work", default="/tmp/parity/profile")
     a = ap.parse_args()
     {"subset": cmd_subset, "train": cmd_train, "steps": cmd_steps, "augstats": cmd_augstats, "speed": cmd_speed,
-     "profile": cmd_profile}[a.cmd](a)
+     "profile": cmd_profile, "score": cmd_score}[a.cmd](a)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,14 @@ The baseline printed beside it is a forward-only pass of the same model in eval 
 so the ratio (train step / inference) is comparable across machines.
 
     python benchmarks/train_step.py [--scale n] [--imgsz 320] [--batch 8] [--steps 10] [--device cpu]
+
+Whole-epoch mode (--data): the trainer's step (forward, loss, backward, clipping, SGD, EMA) fed by the real training
+loader (mosaic and the rest of the augmentation, ``--workers`` processes; ``-1`` = what the trainer would use, see
+``loader_workers``), over the first ``--images`` of the train split; prints images/s and the time spent waiting for
+batches. Compare with the peer's train images/s from benchmarks/peer_parity.py (speed), interleaved.
+
+    python benchmarks/train_step.py --data /tmp/parity/d1000/data.yaml --imgsz 320 --batch 16 --images 320 \
+        --workers -1 [--threads 2]
 """
 
 from __future__ import annotations
@@ -30,7 +38,12 @@ def main() -> None:
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0: leave torch's default)")
     ap.add_argument("--amp", action="store_true", help="fp16 autocast (CUDA)")
+    ap.add_argument("--data", default="", help="data.yaml: whole-epoch mode with the real loader")
+    ap.add_argument("--images", type=int, default=320, help="epoch mode: train images used")
+    ap.add_argument("--workers", type=int, default=-1, help="epoch mode: loader workers (-1: the trainer's choice)")
     args = ap.parse_args()
+    if args.data:
+        return epoch(args)
     if args.threads:
         torch.set_num_threads(args.threads)
     torch.set_flush_denormal(True)
@@ -87,6 +100,55 @@ def main() -> None:
     print(f"train step (fwd+loss+bwd+SGD): median {ts * 1000:.0f} ms -> {args.batch / ts:.1f} images/s")
     print(f"baseline inference (eval fwd):  median {ti * 1000:.0f} ms -> {args.batch / ti:.1f} images/s")
     print(f"ratio train-step / inference time: {ts / ti:.2f}x")
+
+
+def epoch(args) -> None:
+    """One epoch of the trainer's step over the real loader; images/s and time waiting for data."""
+    from yolov12.data import (
+        augment_defaults,
+        build_dataloader,
+        build_dataset,
+        load_data_config,
+    )
+    from yolov12.loss import LossConfig
+    from yolov12.training.ema import ModelEMA
+    from yolov12.training.trainer import loader_workers
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    torch.set_flush_denormal(True)
+    dev = torch.device(args.device)
+    cfg = load_data_config(args.data)
+    ds = build_dataset(cfg, "train", args.imgsz, augment=augment_defaults(args.scale), batch_size=args.batch, seed=0,
+                       workers=0)
+    ds.samples = ds.samples[: args.images]
+    workers = loader_workers(2, dev) if args.workers < 0 else args.workers
+    loader = build_dataloader(ds, args.batch, workers, shuffle=True, seed=0)
+    torch.manual_seed(0)
+    model = build_model(args.scale, nc=cfg.nc).to(dev).train()
+    crit = DetectionLoss(cfg.nc, cfg=LossConfig(expand_tiny_boxes=True))
+    opt = build_optimizer(model, "SGD", 0.01, 0.937, 5e-4)
+    ema = ModelEMA(model)
+    wait = 0.0
+    n = 0
+    t0 = time.perf_counter()
+    t = t0
+    for i, batch in enumerate(loader):
+        wait += time.perf_counter() - t
+        imgs = batch["img"].to(dev).float() / 255
+        out = crit(model(imgs), {k: batch[k].to(dev) for k in ("batch_idx", "cls", "bboxes")})
+        out.total.backward()
+        if i % 4 == 3:  # nbs 64 / batch 16
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 10.0)
+            opt.step()
+            opt.zero_grad(set_to_none=True)
+            ema.update(model)
+        n += len(imgs)
+        t = time.perf_counter()
+    total = time.perf_counter() - t0
+    print(f"epoch mode: yolov12{args.scale} imgsz {args.imgsz} batch {args.batch} {n} images, workers {workers}, "
+          f"torch threads {torch.get_num_threads()}: {n / total:.2f} images/s ({total:.1f} s, waiting for batches "
+          f"{wait:.1f} s = {wait / total:.0%})")
 
 
 if __name__ == "__main__":
