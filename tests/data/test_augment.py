@@ -48,9 +48,10 @@ def _check_boxes_on_pixels(img_bgr: np.ndarray, cls: np.ndarray, boxes_px: np.nd
         assert len(xs), f"box {c} has none of its colour"
         assert xs.min() + X1 >= x1 - 1.5 and xs.max() + X1 + 1 <= x2 + 1.5
         assert ys.min() + Y1 >= y1 - 1.5 and ys.max() + Y1 + 1 <= y2 + 1.5
-        if tight:  # the colour fills the box up to interpolation at the edges
-            assert xs.min() + X1 <= x1 + 2.5 and xs.max() + X1 + 1 >= x2 - 2.5
-            assert ys.min() + Y1 <= y1 + 2.5 and ys.max() + Y1 + 1 >= y2 - 2.5
+        if tight:  # the colour fills the box up to interpolation at the edges: a warp enlarging up to 1.5x blurs
+            # them by up to 2.7 px (measured over ~4000 boxes and 24 seeds); a misplaced box is off by far more
+            assert xs.min() + X1 <= x1 + 3 and xs.max() + X1 + 1 >= x2 - 3
+            assert ys.min() + Y1 <= y1 + 3 and ys.max() + Y1 + 1 >= y2 - 3
 
 
 def _items(ds, n):
