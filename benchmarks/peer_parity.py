@@ -262,7 +262,7 @@ def cmd_steps(a) -> None:
         imgs = b["img"].float() / 255
         out = crit(model(imgs), {k: b[k] for k in ("batch_idx", "cls", "bboxes")})
         out.total.backward()
-        items.append(out.items.tolist())
+        items.append(out.vector.tolist())
         if i == 0:
             grads0 = {k: q.grad.detach().clone() for k, q in model.named_parameters() if q.grad is not None}
         if ni - last_step >= accumulate:
