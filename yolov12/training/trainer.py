@@ -82,8 +82,9 @@ class Trainer:
             raise FileNotFoundError(f"resume: checkpoint {path} not found; pass resume=RUN/weights/last.safetensors "
                                     "(or resume with model= set to it)")
         state = load_train_state(path)
-        # the saved arguments win; the safe ones (device, workers, more epochs...) may change, others are refused
-        args = {**resume_args({"recipe": "paper", **state.args}, self.cfg, str(path))  # pre-recipe runs: paper, "resume": str(path)}
+        # the saved arguments win; the safe ones (device, workers, more epochs...) may change, others are refused;
+        # runs saved before recipes existed trained with the paper's
+        args = {**resume_args({"recipe": "paper", **state.args}, self.cfg, str(path)), "resume": str(path)}
         self.cfg = TrainConfig.from_dict(args)
         self.resume_state = state
         self.start_epoch = state.epoch + 1
