@@ -32,22 +32,7 @@ os.environ.setdefault("YOLO_OFFLINE", "1")
 
 import numpy as np
 import torch
-
-
-def parse_sets(items):
-    out = {}
-    for kv in items or []:
-        k, v = kv.split("=", 1)
-        for cast in (int, float):
-            try:
-                v = cast(v)
-                break
-            except ValueError:
-                pass
-        else:
-            v = {"true": True, "false": False, "none": None}.get(v.lower(), v)
-        out[k] = v
-    return out
+from peer_parity import parse_sets  # stdlib + numpy only at import: safe in the peer's venv
 
 
 def cmd_steps(a) -> None:
