@@ -14,13 +14,14 @@ def _flags():
 
 
 def test_denormal_probe_follows_the_setting():
-    assert not denormals_flushed()  # torch's default
+    was = denormals_flushed()  # earlier tests may have run the trainer directly, which sets it process-wide
     try:
+        torch.set_flush_denormal(False)
+        assert not denormals_flushed()
         if torch.set_flush_denormal(True):  # False: the CPU cannot flush (no SSE3)
             assert denormals_flushed()
     finally:
-        torch.set_flush_denormal(False)
-    assert not denormals_flushed()
+        torch.set_flush_denormal(was)
 
 
 def test_preserved_torch_flags_restores_what_training_sets(monkeypatch):
