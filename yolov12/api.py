@@ -187,13 +187,12 @@ class YOLO:
         """Export to ONNX (default) or TorchScript; keyword arguments are ExportConfig fields."""
         self._require_torch("export")
         from yolov12.export import ExportConfig, export_model
-        from yolov12.export.config import SUFFIX
+        from yolov12.export.exporter import export_path
 
         check_keys({"format": format, **kwargs}, ExportConfig)
         self._task("export")
         cfg = ExportConfig(format=format, **kwargs)
-        out = cfg.output if cfg.output is not None else f"yolov12{self.cfg.scale}{SUFFIX[cfg.format]}"
-        check_output(out, [self.ckpt_path])  # export model=X.safetensors output=X.safetensors must not eat X
+        check_output(export_path(self.model, cfg), [self.ckpt_path])  # export model=X.safetensors output=X.safetensors must not eat X
         return export_model(copy.deepcopy(self.model), cfg)
 
     # ------------------------------------------------------------------ helpers

@@ -16,12 +16,18 @@ from yolov12.tasks import get_task
 from yolov12.utils import LOGGER
 
 
+def export_path(model: nn.Module, cfg: ExportConfig) -> Path:
+    """Where :func:`export_model` writes: ``cfg.output``, else ``yolov12<scale><task suffix><format suffix>``."""
+    if cfg.output is not None:
+        return Path(cfg.output)
+    return Path(f"yolov12{model.cfg.scale}{get_task(model.cfg.task).suffix}{SUFFIX[cfg.format]}")
+
+
 def export_model(model: nn.Module, cfg: ExportConfig | None = None) -> Path:
     """Export a fused copy of ``model`` (left untouched) as ``cfg.format``; returns the written file's path."""
     cfg = cfg or ExportConfig()
     get_task(model.cfg.task).require("export")
-    default = f"yolov12{model.cfg.scale}{get_task(model.cfg.task).suffix}{SUFFIX[cfg.format]}"
-    out = Path(cfg.output) if cfg.output is not None else Path(default)
+    out = export_path(model, cfg)
     out.parent.mkdir(parents=True, exist_ok=True)
     net = export_form(model)  # a copy: the caller's model keeps its device, mode and modules
     if cfg.format == "onnx":

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from yolov12.config import ModelConfig
 from yolov12.utils import LOGGER, atomic_write_text, remove_stale_tmp
 from yolov12.weights import CheckpointFormatError, read_safetensors, save_safetensors
 from yolov12.weights.checkpoint import parse_header
@@ -91,6 +92,7 @@ class TrainState:
     meta: dict = field(default_factory=dict)
     epochs_no_improve: int = 0  # early-stopping counter at the checkpoint (0 for older checkpoints)
     path: Path | None = None  # the file it was read from
+    model_cfg: ModelConfig | None = None  # the network's config (task included) from the checkpoint header
 
 
 def save_train_state(
@@ -131,6 +133,7 @@ def load_train_state(path: str | Path) -> TrainState:
         meta=meta,
         epochs_no_improve=int(meta.get("epochs_no_improve", 0)),
         path=Path(path),
+        model_cfg=cfg,
     )
 
 

@@ -119,19 +119,24 @@ class Trainer:
             atomic_write_text(self.save_dir / "args.yaml", _yaml(cfg.to_dict()))
 
     def _model_config(self) -> ModelConfig:
-        """The config of the network to train (task included), from the model name or the weights it names."""
-        cfg = self.cfg
+        """The config of the network to train (task included): from the resumed checkpoint's header, the model
+        name, or the weights it names (read once: kept in ``self.start_weights`` for :meth:`_build_model`)."""
+        self.start_weights = None
         if self.resume_state is not None:
-            return load_weights(cfg.resume if isinstance(cfg.resume, str) else cfg.model).cfg
-        return parse_model_name(cfg.model) or load_weights(cfg.model).cfg
+            return self.resume_state.model_cfg
+        mcfg = parse_model_name(self.cfg.model)
+        if mcfg is None:
+            self.start_weights = load_weights(self.cfg.model)
+            mcfg = self.start_weights.cfg
+        return mcfg
 
     def _build_model(self, names: list[str]) -> nn.Module:
         cfg, task, mcfg = self.cfg, self.task, self.model_cfg
         if self.resume_state is not None:
             model = task.build_model(mcfg)
             model.load_state_dict(self.resume_state.model_state)
-        elif parse_model_name(cfg.model) is None:  # continue from weights: same classes -> load all, else transfer
-            w = load_weights(cfg.model)
+        elif self.start_weights is not None:  # continue from weights: same classes -> load all, else transfer
+            w, self.start_weights = self.start_weights, None  # not kept for the whole run
             if w.cfg.nc == len(names):
                 model = task.build_model(ModelConfig(**{**w.cfg.to_dict(), "names": names}))
                 model.load_state_dict(w.state)
