@@ -151,3 +151,26 @@ def test_affine_filters_tiny_boxes():
 def test_letterbox_extreme_aspect_ratio_keeps_a_pixel(shape):
     out, r, (pw, ph) = letterbox(np.zeros((*shape, 3), np.uint8), (64, 64))
     assert out.shape == (64, 64, 3) and r > 0
+
+
+@pytest.mark.parametrize("mode", ["add", "scale"])
+def test_hue_jitter_modes(mode):
+    """'add' rotates every hue by the same amount (pure red moves too); 'scale' multiplies it (red, hue 0, stays)."""
+    import cv2
+
+    from yolov12.data.augment import augment_hsv
+
+    hues = np.array([0, 30, 60, 120], np.uint8)  # red, yellow, green, blue in OpenCV's 0..179
+    hsv = np.stack([hues, np.full(4, 255, np.uint8), np.full(4, 255, np.uint8)], -1)[None]
+    img = cv2.cvtColor(hsv, cv2.COLOR_HSV2BGR)
+    rng = np.random.default_rng(3)
+    r = np.random.default_rng(3).uniform(-1, 1, 3)[0] * 0.1  # the draw augment_hsv makes first
+    out = cv2.cvtColor(augment_hsv(img.copy(), rng, 0.1, 0.0, 0.0, hue_mode=mode), cv2.COLOR_BGR2HSV)[0, :, 0]
+    expect = (hues + r * 180) % 180 if mode == "add" else (hues * (1 + r)) % 180
+    assert np.abs(out.astype(float) - np.floor(expect)).max() <= 1
+    if mode == "scale":
+        assert out[0] == 0
+    else:
+        assert abs(int(out[0]) - int(np.floor(r * 180) % 180)) <= 1 and out[0] != 0
+    with pytest.raises(ValueError, match="hue_mode"):
+        augment_hsv(img, rng, 0.1, 0, 0, hue_mode="rotate")

@@ -3,6 +3,7 @@
 import pytest
 
 from yolov12.training import TrainConfig
+from yolov12.training.config import resume_args
 
 
 @pytest.mark.parametrize("kwargs, match", [
@@ -63,9 +64,12 @@ def test_recipes_resolve_their_fields_and_explicit_values_win():
     from yolov12.training.config import RECIPES
 
     d = TrainConfig()
-    assert (d.recipe, d.warmup_bias_lr, d.expand_tiny_boxes, d.warmup_min_iters) == ("default", 0.1, True, 0)
+    assert (d.recipe, d.warmup_bias_lr, d.expand_tiny_boxes, d.warmup_min_iters, d.warmup_before_last,
+            d.hsv_hue_mode) == ("default", 0.1, True, 0, True, "add")
     p = TrainConfig(recipe="paper")
-    assert (p.warmup_bias_lr, p.expand_tiny_boxes, p.warmup_min_iters) == (0.0, False, 100)
+    assert (p.warmup_bias_lr, p.expand_tiny_boxes, p.warmup_min_iters, p.warmup_before_last,
+            p.hsv_hue_mode) == (0.0, False, 100, False, "scale")
+    assert d.augment("n").hsv_hue_mode == "add" and p.augment("n").hsv_hue_mode == "scale"
     assert TrainConfig(recipe="paper", expand_tiny_boxes=True).expand_tiny_boxes is True
     assert TrainConfig(warmup_bias_lr=0.0).warmup_bias_lr == 0.0
     assert set(RECIPES) == {"default", "paper"}
@@ -78,7 +82,32 @@ def test_recipes_resolve_their_fields_and_explicit_values_win():
     ({"recipe": "fast"}, "recipe must be one of default, paper"),
     ({"warmup_min_iters": -1}, "warmup_min_iters must be >= 0"),
     ({"expand_tiny_boxes": "yes"}, "expand_tiny_boxes must be True or False"),
+    ({"hsv_hue_mode": "rotate"}, "hsv_hue_mode must be 'add' or 'scale'"),
 ])
 def test_recipe_arguments_are_checked(kwargs, match):
     with pytest.raises(ValueError, match=match):
         TrainConfig(**kwargs)
+
+
+@pytest.mark.parametrize("recipe, epochs, warmup_epochs, nb, iters", [
+    ("default", 10, 3.0, 50, 150),   # 3 epochs of 50 batches
+    ("default", 3, 3.0, 50, 100),    # capped at epochs - 1 = 2 epochs: the last epoch runs on the schedule
+    ("default", 1, 3.0, 50, -1),     # one epoch: no warmup at all
+    ("default", 10, 0.0, 50, -1),    # switched off
+    ("paper", 3, 3.0, 50, 150),      # YOLOv12's code: no cap...
+    ("paper", 10, 3.0, 10, 100),     # ...and a 100-iteration floor
+    ("paper", 1, 3.0, 10, 100),
+])
+def test_warmup_iterations_per_recipe(recipe, epochs, warmup_epochs, nb, iters):
+    assert TrainConfig(recipe=recipe, epochs=epochs, warmup_epochs=warmup_epochs).warmup_iters(nb) == iters
+
+
+def test_resume_of_a_run_saved_before_a_recipe_field_keeps_its_old_behaviour():
+    from yolov12.training.config import LEGACY_RECIPE
+
+    saved = TrainConfig().to_dict()
+    for k in ("warmup_before_last", "hsv_hue_mode"):  # what a run of the previous version saved lacks
+        del saved[k]
+    args = resume_args({**LEGACY_RECIPE, **saved}, TrainConfig(), "last.safetensors")
+    cfg = TrainConfig.from_dict(args)
+    assert (cfg.recipe, cfg.warmup_before_last, cfg.hsv_hue_mode) == ("default", False, "scale")

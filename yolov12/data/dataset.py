@@ -298,7 +298,7 @@ class YOLODataset(Dataset):
         if cfg.mixup and self.rng.random() < cfg.mixup:
             img2, labels2, _ = self._mosaic_affine(int(self.rng.integers(len(self))))
             img, labels = mixup(img, labels, img2, labels2, self.rng)
-        augment_hsv(img, self.rng, cfg.hsv_h, cfg.hsv_s, cfg.hsv_v)
+        augment_hsv(img, self.rng, cfg.hsv_h, cfg.hsv_s, cfg.hsv_v, cfg.hsv_hue_mode)
         if self.rng.random() < cfg.flipud:
             img, labels = flip_ud(img, labels)
         if self.rng.random() < cfg.fliplr:

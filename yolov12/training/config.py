@@ -2,10 +2,11 @@
 
 Two recipes (``recipe=``), differing only in the fields of :data:`RECIPES` (each can still be set explicitly):
 
-- ``default``: the paper's recipe (spec section 4) with the three changes that Ultralytics 8.4 made to it, which
+- ``default``: the paper's recipe (spec section 4) with the changes that Ultralytics 8.4 made to it, which
   train better on real data (measured in benchmarks/peer_parity.py, see its docstring): bias warmup from lr 0.1,
-  the assigner's tiny-box widening (box sides under 16 px count as 16 px when choosing candidate anchors) and no
-  100-iteration floor on the warmup.
+  the assigner's tiny-box widening (box sides under 16 px count as 16 px when choosing candidate anchors), no
+  100-iteration floor on the warmup, a warmup that ends at least one epoch before the last (warmup epochs =
+  min(warmup_epochs, epochs - 1)), and a hue jitter that rotates the hue circle instead of scaling the hue.
 - ``paper``: YOLOv12's own training code (Ultralytics 8.3.63) exactly.
 
 Augmentation fields left at ``None`` take the per-scale defaults of the paper (``yolov12.data.augment_defaults``).
@@ -22,9 +23,13 @@ from yolov12.utils.errors import ConfigError
 
 # recipe -> values of the fields it decides (a field set explicitly, i.e. not None, wins)
 RECIPES: dict[str, dict] = {
-    "default": {"warmup_bias_lr": 0.1, "expand_tiny_boxes": True, "warmup_min_iters": 0},
-    "paper": {"warmup_bias_lr": 0.0, "expand_tiny_boxes": False, "warmup_min_iters": 100},
+    "default": {"warmup_bias_lr": 0.1, "expand_tiny_boxes": True, "warmup_min_iters": 0, "warmup_before_last": True,
+                "hsv_hue_mode": "add"},
+    "paper": {"warmup_bias_lr": 0.0, "expand_tiny_boxes": False, "warmup_min_iters": 100, "warmup_before_last": False,
+              "hsv_hue_mode": "scale"},
 }
+# what a run saved before a recipe field existed trained with (its resume keeps that)
+LEGACY_RECIPE = {"recipe": "paper", "warmup_before_last": False, "hsv_hue_mode": "scale"}
 
 
 @dataclass
@@ -49,6 +54,7 @@ class TrainConfig:
     weight_decay: float = 5e-4  # scaled by batch * accumulate / nbs
     warmup_epochs: float = 3.0  # warmup length in epochs
     warmup_min_iters: int | None = None  # ...but at least this many iterations (recipe: default 0, paper 100)
+    warmup_before_last: bool | None = None  # warmup epochs = min(warmup_epochs, epochs - 1) (recipe: default on)
     warmup_momentum: float = 0.8
     warmup_bias_lr: float | None = None  # bias lr ramps down from this value (recipe: default 0.1, paper 0.0)
     nbs: int = 64  # nominal batch size: gradients are accumulated up to it
@@ -72,6 +78,7 @@ class TrainConfig:
     hsv_h: float = 0.015
     hsv_s: float = 0.7
     hsv_v: float = 0.4
+    hsv_hue_mode: str | None = None  # 'add' (rotate the hue circle) or 'scale' (YOLOv12's code) (recipe)
     close_mosaic: int = 10  # last N epochs without mosaic / mixup / copy-paste
     # --- run control -------------------------------------------------------------------------------------------
     amp: bool = True  # mixed precision on CUDA (ignored on CPU)
@@ -100,6 +107,8 @@ class TrainConfig:
             if getattr(self, k) is None:
                 setattr(self, k, v)
         check_field_types(self)
+        if self.hsv_hue_mode not in ("add", "scale"):
+            raise ConfigError(f"hsv_hue_mode must be 'add' or 'scale', got {self.hsv_hue_mode!r}")
         if self.warmup_min_iters < 0:
             raise ValueError(f"warmup_min_iters must be >= 0, got {self.warmup_min_iters}")
         if self.epochs < 1:
@@ -128,8 +137,15 @@ class TrainConfig:
         base = augment_defaults(scale)
         explicit = {f: getattr(self, f) for f in (
             "mosaic", "mixup", "copy_paste", "degrees", "translate", "scale", "shear", "perspective", "flipud",
-            "fliplr", "hsv_h", "hsv_s", "hsv_v", "close_mosaic") if getattr(self, f) is not None}
+            "fliplr", "hsv_h", "hsv_s", "hsv_v", "hsv_hue_mode", "close_mosaic") if getattr(self, f) is not None}
         return replace(base, **explicit)
+
+    def warmup_iters(self, batches_per_epoch: int) -> int:
+        """Iterations of warmup for an epoch of ``batches_per_epoch`` batches (-1: no warmup)."""
+        epochs = min(self.warmup_epochs, max(self.epochs - 1, 0)) if self.warmup_before_last else self.warmup_epochs
+        if epochs <= 0:
+            return -1
+        return max(round(epochs * batches_per_epoch), self.warmup_min_iters)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -25,7 +25,7 @@ from yolov12.config import ModelConfig
 from yolov12.data import build_dataloader, build_dataset, load_data_config, resolve_data
 from yolov12.evaluation.validator import ValConfig, validate
 from yolov12.tasks import get_task, load_model, parse_model_name
-from yolov12.training.config import TrainConfig, resume_args
+from yolov12.training.config import LEGACY_RECIPE, TrainConfig, resume_args
 from yolov12.training.distributed import (
     DistInfo, cleanup_distributed, dist_info_from_env, init_distributed, select_device,
 )
@@ -83,8 +83,8 @@ class Trainer:
                                     "(or resume with model= set to it)")
         state = load_train_state(path)
         # the saved arguments win; the safe ones (device, workers, more epochs...) may change, others are refused;
-        # runs saved before recipes existed trained with the paper's
-        args = {**resume_args({"recipe": "paper", **state.args}, self.cfg, str(path)), "resume": str(path)}
+        # runs saved before a recipe field existed trained with its old behaviour (LEGACY_RECIPE)
+        args = {**resume_args({**LEGACY_RECIPE, **state.args}, self.cfg, str(path)), "resume": str(path)}
         self.cfg = TrainConfig.from_dict(args)
         self.resume_state = state
         self.start_epoch = state.epoch + 1
@@ -241,7 +241,7 @@ class Trainer:
         self.criterion = task.build_loss(unwrap(model), cfg.to_dict())
         self.item_names = tuple(self.criterion.item_names)
         nb = len(self.train_loader)
-        self.warmup_iters = max(round(cfg.warmup_epochs * nb), cfg.warmup_min_iters) if cfg.warmup_epochs > 0 else -1
+        self.warmup_iters = cfg.warmup_iters(nb)
         self.last = self.wdir / "last.safetensors"
         self.best = self.wdir / "best.safetensors"
         self.metrics: dict = {}

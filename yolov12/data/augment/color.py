@@ -8,14 +8,25 @@ import numpy as np
 from yolov12.data.augment.instances import Labels
 
 
-def augment_hsv(img: np.ndarray, rng: np.random.Generator, hgain: float, sgain: float, vgain: float) -> np.ndarray:
-    """Random hue/saturation/value gains in 1 +/- gain, applied in place to a (H, W, 3) uint8 BGR image."""
+HUE_MODES = ("add", "scale")
+
+
+def augment_hsv(img: np.ndarray, rng: np.random.Generator, hgain: float, sgain: float, vgain: float,
+                hue_mode: str = "add") -> np.ndarray:
+    """Random HSV jitter, applied in place to a (H, W, 3) uint8 BGR image.
+
+    Saturation and value are multiplied by gains in 1 +/- gain. The hue (OpenCV's 0..179 circle) is rotated by
+    +/- ``hgain`` of the full circle (``hue_mode='add'``, Ultralytics >= 8.3.79), or multiplied by 1 +/- ``hgain``
+    (``'scale'``, YOLOv12's own code: a shift that grows with the hue, so reds barely move and violets move most).
+    """
+    if hue_mode not in HUE_MODES:
+        raise ValueError(f"hue_mode must be one of {', '.join(HUE_MODES)}; got {hue_mode!r}")
     if not (hgain or sgain or vgain):
         return img
     r = rng.uniform(-1, 1, 3) * np.array([hgain, sgain, vgain]) + 1
     hue, sat, val = cv2.split(cv2.cvtColor(img, cv2.COLOR_BGR2HSV))
     x = np.arange(0, 256, dtype=r.dtype)
-    lut_hue = ((x * r[0]) % 180).astype(np.uint8)
+    lut_hue = (((x + (r[0] - 1) * 180) if hue_mode == "add" else (x * r[0])) % 180).astype(np.uint8)
     lut_sat = np.clip(x * r[1], 0, 255).astype(np.uint8)
     lut_val = np.clip(x * r[2], 0, 255).astype(np.uint8)
     im_hsv = cv2.merge((cv2.LUT(hue, lut_hue), cv2.LUT(sat, lut_sat), cv2.LUT(val, lut_val)))

@@ -27,6 +27,7 @@ class AugmentConfig:
     hsv_h: float = 0.015  # hue gain range +/- fraction
     hsv_s: float = 0.7  # saturation gain range +/- fraction
     hsv_v: float = 0.4  # value gain range +/- fraction
+    hsv_hue_mode: str = "add"  # 'add': rotate the hue circle by +/- hsv_h of it; 'scale': YOLOv12's hue * (1 +/- hsv_h)
     close_mosaic: int = 10  # switch mosaic, mixup and copy-paste off for this many final epochs
 
     def __post_init__(self) -> None:
@@ -34,6 +35,8 @@ class AugmentConfig:
             v = getattr(self, name)
             if not 0.0 <= v <= 1.0:
                 raise ValueError(f"AugmentConfig.{name} is a probability, got {v}")
+        if self.hsv_hue_mode not in ("add", "scale"):
+            raise ValueError(f"AugmentConfig.hsv_hue_mode must be 'add' or 'scale', got {self.hsv_hue_mode!r}")
         if self.copy_paste_mode != "flip":
             raise ValueError(f"copy_paste_mode {self.copy_paste_mode!r} not supported (only 'flip')")
         if not 0.0 <= self.scale < 1.0 and self.scale != 1.0:
