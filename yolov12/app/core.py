@@ -250,7 +250,7 @@ def predict_image(loaded: LoadedModel, image: Any, imgsz: int, conf: float, iou:
         "detections": records, "speed_ms": speed, "attention_kernel": loaded.kernel,
     }
     annotated = cv2.cvtColor(r.plot(), cv2.COLOR_BGR2RGB)
-    return ImageOutput(annotated, headers, rows, payload, info_text(loaded, speed, f" · {r.verbose()}"))
+    return ImageOutput(annotated, headers, rows, payload, info_text(loaded, speed, f" · found: {r.verbose()}"))
 
 
 @dataclass

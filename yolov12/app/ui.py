@@ -120,10 +120,10 @@ def build_demo(cfg: AppConfig) -> gr.Blocks:
                 with gr.Tab("Video"):
                     video = gr.Video(sources=["upload"], label="Video", elem_id="input-video")
                     run_vid = gr.Button("Run on video", variant="primary", elem_id="run-video")
+                    annotated_video = gr.Video(label="Result video", interactive=False, elem_id="annotated-video")
             with gr.Column(scale=1):
                 annotated = gr.Image(label="Result", type="numpy", interactive=False, format="png",
                                      elem_id="annotated")
-                annotated_video = gr.Video(label="Result video", interactive=False, elem_id="annotated-video")
                 info = gr.Markdown(elem_id="info")
                 table = gr.Dataframe(headers=["name", "class", "confidence"], label="Detections",
                                      interactive=False, elem_id="table")
