@@ -129,3 +129,28 @@ def test_predict_image_matches_the_api(tmp_path):
     assert out.annotated.shape == (*expected.orig_shape, 3)
     assert set(out.payload["speed_ms"]) == {"preprocess", "inference", "postprocess"}
     assert out.headers[:3] == ["name", "class", "confidence"] and [r[0] for r in out.rows] == [d["name"] for d in want]
+
+
+def test_onnx_and_published_pt_models_through_the_app(tmp_path, reference_dir):
+    """The model picker's other kinds: an exported .onnx (onnxruntime backend) and a published .pt (safe loader)."""
+    pytest.importorskip("onnxruntime", reason="the .onnx case needs the onnx extra")
+    from yolov12.app.core import example_images
+
+    example = example_images(1)[0]
+    onnx = YOLO(DEFAULT_MODEL).export(format="onnx", imgsz=224, output=str(tmp_path / "digits.onnx"))
+    cache = ModelCache()
+    for path, imgsz in ((str(onnx), 224), (str(reference_dir / "yolo12n-reference-checkpoint.pt"), 320)):
+        loaded = cache.get(path)
+        out = predict_image(loaded, example, imgsz, 0.01, 0.7, 40_000_000)
+        want = YOLO(path).predict(example, imgsz=imgsz, conf=0.01, iou=0.7)[0].summary()
+        assert out.payload["detections"] == want and want, path
+        assert out.payload["task"] == "detect"
+    assert cache.get(str(onnx)).kernel.startswith("onnxruntime (CPUExecutionProvider")
+
+
+def test_cli_app_mode_checks_its_keys(capsys):
+    from yolov12.cli import main
+
+    assert main(["app", "--help"]) == 0 and "max_pixels" in capsys.readouterr().out
+    assert main(["app", "prot=7860"]) == 2 and "did you mean 'port'" in capsys.readouterr().err
+    assert main(["app", "port=99999"]) == 2 and "port must be in 0..65535" in capsys.readouterr().err
