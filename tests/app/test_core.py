@@ -31,6 +31,12 @@ def test_importing_the_package_does_not_import_gradio():
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, timeout=120)
 
 
+def test_app_py_help_needs_no_gradio():
+    out = subprocess.run([sys.executable, "app.py", "--help"], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                         check=True).stdout
+    assert "--host" in out and "--port" in out and "--model" in out
+
+
 def test_missing_gradio_is_one_line(monkeypatch):
     import importlib.util
 

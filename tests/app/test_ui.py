@@ -5,6 +5,7 @@ chromium + chromium-driver for the browser test, the tests skip with the reason;
 (set by .ci/run) they fail instead.
 """
 
+import importlib
 import json
 import os
 import re
@@ -28,8 +29,9 @@ MAX_FRAMES = 3
 
 
 def need(module: str, why: str):
+    """The module, or skip (fail under YOLOV12_BROWSER_REQUIRED=1, as in CI) when it is not installed."""
     try:
-        return pytest.importorskip(module, reason=why) if not REQUIRED else __import__(module)
+        return pytest.importorskip(module, reason=why) if not REQUIRED else importlib.import_module(module)
     except ImportError as e:
         pytest.fail(f"{module} is missing and YOLOV12_BROWSER_REQUIRED is set: {e}", pytrace=False)
 
@@ -92,6 +94,32 @@ def test_page_endpoint_returns_image_table_json(client, server, example, expecte
     assert [row[0] for row in table["data"]] == [d["name"] for d in expected.summary()]
     assert "preprocess" in info and "attention kernel" in info
     assert server[1].yolov12_cache.loads == 1  # loaded once at start, reused by every request
+
+
+def test_requests_queue_one_at_a_time(client, example, monkeypatch):
+    import threading
+
+    import yolov12.app.ui as ui
+    from gradio_client import handle_file
+
+    active, peak, guard = [0], [0], threading.Lock()
+    real = ui.predict_image
+
+    def counting(*args, **kwargs):
+        with guard:
+            active[0] += 1
+            peak[0] = max(peak[0], active[0])
+        try:
+            time.sleep(0.2)  # long enough for the other requests to arrive while this one runs
+            return real(*args, **kwargs)
+        finally:
+            with guard:
+                active[0] -= 1
+
+    monkeypatch.setattr(ui, "predict_image", counting)
+    jobs = [client.submit(handle_file(example), api_name="/detect") for _ in range(3)]
+    answers = [j.result(timeout=120) for j in jobs]
+    assert peak[0] == 1 and len({json.dumps(a["detections"]) for a in answers}) == 1
 
 
 def _error(client, *args, api_name="/detect"):
