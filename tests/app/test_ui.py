@@ -99,8 +99,9 @@ def test_page_endpoint_returns_image_table_json(client, server, example, expecte
 def test_requests_queue_one_at_a_time(client, example, monkeypatch):
     import threading
 
-    import yolov12.app.ui as ui
     from gradio_client import handle_file
+
+    import yolov12.app.ui as ui
 
     active, peak, guard = [0], [0], threading.Lock()
     real = ui.predict_image
