@@ -154,15 +154,21 @@ def test_bad_inputs_are_one_line_errors_and_the_server_keeps_serving(client, tmp
     assert client.predict(handle_file(example), api_name="/detect")["detections"] == expected.summary()
 
 
-def test_video_is_annotated_frame_by_frame(client, tmp_path, example):
-    from gradio_client import handle_file
-
+def _clip(tmp_path, example) -> Path:
+    """A short MJPG video of the example image sliding sideways, one frame more than the app's limit."""
     frame = cv2.imread(example)
     path = tmp_path / "clip.avi"
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 5, (frame.shape[1], frame.shape[0]))
     for i in range(MAX_FRAMES + 1):
         writer.write(np.roll(frame, 8 * i, axis=1))
     writer.release()
+    return path
+
+
+def test_video_is_annotated_frame_by_frame(client, tmp_path, example):
+    from gradio_client import handle_file
+
+    path = _clip(tmp_path, example)
     out, answer, info = client.predict(handle_file(str(path)), "yolov12n-digits", 224, 0.25, 0.7,
                                        api_name="/predict_video")
     out = out["video"] if isinstance(out, dict) else out
@@ -233,6 +239,18 @@ def test_browser_upload_shows_annotated_image_and_table(server, example, expecte
         assert (tmp_path / "app.png").stat().st_size > 10_000
         if os.environ.get("YOLOV12_APP_SCREENSHOT"):  # how docs/app.png was taken
             driver.save_screenshot(os.environ["YOLOV12_APP_SCREENSHOT"])
+        # the video tab: the annotated video comes back, with the frame count in the timings line
+        clip = _clip(tmp_path, example)
+        next(b for b in driver.find_elements(By.CSS_SELECTOR, "button[role=tab]") if b.text.strip() == "Video").click()
+        wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "#input-video input[type=file]"))).send_keys(
+            str(clip))
+        wait.until(ec.element_to_be_clickable((By.ID, "run-video"))).click()
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#annotated-video video[src]")
+                   and f"{MAX_FRAMES} frames" in d.find_element(By.ID, "info").text)
+        player = driver.find_element(By.CSS_SELECTOR, "#annotated-video video")
+        width = expected.orig_shape[1] // 2 * 2  # VP8 (4:2:0) keeps an even width: 231 px frames play at 230
+        wait.until(lambda d: d.execute_script("return arguments[0].readyState >= 2 && arguments[0].videoWidth",
+                                              player) == width)  # the browser decodes the annotated WebM
         urls = set()
         for entry in driver.get_log("performance"):
             msg = json.loads(entry["message"])["message"]
