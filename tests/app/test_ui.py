@@ -251,6 +251,13 @@ def test_browser_upload_shows_annotated_image_and_table(server, example, expecte
         width = expected.orig_shape[1] // 2 * 2  # VP8 (4:2:0) keeps an even width: 231 px frames play at 230
         wait.until(lambda d: d.execute_script("return arguments[0].readyState >= 2 && arguments[0].videoWidth",
                                               player) == width)  # the browser decodes the annotated WebM
+        # a bad model path: a one-line message in the page (a toast), and the page keeps working
+        from selenium.webdriver.common.keys import Keys
+
+        box = driver.find_element(By.CSS_SELECTOR, "#model input")
+        box.send_keys(Keys.CONTROL, "a")
+        box.send_keys(str(tmp_path / "missing.safetensors"), Keys.ENTER)
+        wait.until(lambda d: "missing.safetensors does not exist" in d.find_element(By.TAG_NAME, "body").text)
         urls = set()
         for entry in driver.get_log("performance"):
             msg = json.loads(entry["message"])["message"]
@@ -262,3 +269,10 @@ def test_browser_upload_shows_annotated_image_and_table(server, example, expecte
     finally:
         driver.quit()
     assert time.time() - t0 < 60
+
+
+def test_app_refuses_a_bad_model_at_start(server, tmp_path, capsys):
+    from yolov12.app import main
+
+    assert main(["--port", str(free_port()), "--model", str(tmp_path / "nope.safetensors")]) == 2
+    assert "nope.safetensors does not exist" in capsys.readouterr().err.strip().splitlines()[-1]
