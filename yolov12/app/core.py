@@ -163,7 +163,7 @@ def read_image(value: Any, max_pixels: int) -> np.ndarray:
         _check_pixels(name, hw, max_pixels)  # refused before decoding; other formats: checked after
     try:
         img = imread(path)
-    except Exception as e:
+    except (OSError, ValueError, cv2.error) as e:  # ImageReadError names the reason
         kind = path.suffix.lower().lstrip(".")
         if kind and kind not in IMG_FORMATS:
             raise AppInputError(f"{name}: not an image (.{kind}); upload a {', '.join(sorted(IMG_FORMATS))} "
@@ -313,7 +313,7 @@ def predict_video(loaded: LoadedModel, video: Any, imgsz: int, conf: float, iou:
                     progress(i + 1, max(total, i + 1))
     except AppInputError:
         raise
-    except Exception as e:  # an unopenable / corrupt video, or frames that cannot be decoded
+    except (OSError, ValueError, cv2.error) as e:  # an unopenable / corrupt video, frames that cannot be decoded
         raise AppInputError(f"{path.name}: not a readable video ({_one_line(e).replace(str(path), path.name)})") from e
     finally:
         if writer is not None:
