@@ -11,7 +11,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e ".[dev,onnx]"
+	$(BIN)/pip install -q -e ".[dev,onnx,app]"
 	touch $(STAMP)
 
 demo: $(STAMP)

@@ -17,7 +17,7 @@ RANK = {
     "evaluation": 5,
     "tasks": 6,
     "training": 7, "export": 7,
-    "api": 8, "cli": 8, "__main__": 8, "__init__": 8, "demo": 8,
+    "api": 8, "cli": 8, "__main__": 8, "__init__": 8, "demo": 8, "app": 8,
 }
 
 

@@ -1,4 +1,4 @@
-"""``yolov12 MODE key=value ...``: train, val, predict, export, info, convert, data, demo.
+"""``yolov12 MODE key=value ...``: train, val, predict, export, info, convert, data, demo, app.
 
 Values are parsed as YAML scalars (``epochs=10`` -> 10, ``amp=False`` -> False, ``classes=[0,2]`` -> list).
 Unknown keys are errors that suggest the closest valid one. ``yolov12 MODE --help`` lists a mode's keys.
@@ -33,6 +33,7 @@ modes:
   convert  published .pt -> ours  yolov12 convert model=yolov12n.pt out=yolov12n.safetensors
   data     datasets               yolov12 data fetch name=digits | yolov12 data convert format=coco src=... images=... out=...
   demo     the main job           yolov12 demo [task=detect]  (embedded data, no download, minutes on 2 CPU cores)
+  app      the web demo           yolov12 app [host=127.0.0.1] [port=7860] [model=...]  (needs pip install -e .[app])
 
 The model name decides the task: yolov12n.yaml detects, yolov12n-cls.yaml classifies (network only so far).
 `yolov12 MODE --help` lists every key of a mode; `torchrun --nproc_per_node=N -m yolov12 train ...` trains with DDP.
@@ -229,6 +230,17 @@ def cmd_demo(args: dict) -> int:
     return 0
 
 
+def cmd_app(args: dict) -> int:
+    from yolov12.app import AppConfig, launch, require_gradio
+
+    check_known(args, [f.name for f in dataclasses.fields(AppConfig)], "app")
+    cfg = AppConfig(**args)
+    require_gradio()
+    print(f"YOLOv12 demo on http://{cfg.host}:{cfg.port} (Ctrl+C to stop)")
+    launch(cfg)
+    return 0
+
+
 def _require(args: dict, key: str, mode: str) -> Any:
     if key not in args or args[key] in (None, ""):
         raise CLIError(f"`yolov12 {mode}` needs {key}=...")
@@ -253,12 +265,16 @@ def _help(mode: str) -> str:
         from yolov12.demo import DemoConfig
 
         return _keys_help(mode, DemoConfig, {})
+    if mode == "app":
+        from yolov12.app import AppConfig
+
+        return _keys_help(mode, AppConfig, {})
     return USAGE
 
 
 MODES: dict[str, Callable[[dict], int]] = {
     "train": cmd_train, "val": cmd_val, "predict": cmd_predict, "export": cmd_export, "info": cmd_info,
-    "convert": cmd_convert, "demo": cmd_demo,
+    "convert": cmd_convert, "demo": cmd_demo, "app": cmd_app,
 }
 
 
