@@ -2,9 +2,7 @@
 construction: each keypoint sits on a coloured dot drawn into the image, and must still sit on it after the
 transform), hidden when they leave the image, batched as ``keypoints``."""
 
-from pathlib import Path
 
-import cv2
 import numpy as np
 import pytest
 import yaml
@@ -13,11 +11,9 @@ from yolov12.data import build_dataloader, build_dataset, load_data_config
 from yolov12.data.augment import AugmentConfig, Labels, flip_lr, flip_ud, mixup, mosaic4, random_affine
 from yolov12.data.config import DataConfigError
 from yolov12.data.labels import LabelFormat, parse_label_text
+from tests.data.pose_fixtures import assert_on_dots, pose_dataset, scene
 
 POSE4 = LabelFormat("pose", (4, 3))
-# keypoints 0/1 and 2/3 swap under a left-right flip and share a colour, so "keypoint j sits on colour j" holds
-# after any flip; the reordering itself is checked explicitly in test_flip_lr_reorders_by_flip_idx
-COLOURS = np.array([[0, 0, 255], [0, 0, 255], [0, 255, 0], [0, 255, 0]], np.uint8)  # BGR: red, red, green, green
 
 
 # ----- data.yaml ---------------------------------------------------------------------------------------------
@@ -74,50 +70,18 @@ def test_two_value_keypoints_negative_is_unlabelled():
 
 
 # ----- augmentations by construction -------------------------------------------------------------------------
-def _scene(rng, h=160, w=160, n=2, radius=5):
-    """An image with n objects, each with 4 keypoints drawn as coloured dots; pixel Labels."""
-    img = np.full((h, w, 3), 114, np.uint8)
-    kpts, boxes = [], []
-    for _ in range(n):
-        cx, cy = rng.uniform(40, w - 40), rng.uniform(40, h - 40)
-        pts = np.array([[cx - 20, cy - 20], [cx + 20, cy - 20], [cx + 20, cy + 20], [cx - 20, cy + 20]])
-        pts = pts + rng.uniform(-5, 5, pts.shape)
-        kpts.append(np.concatenate([pts, np.full((4, 1), 2.0)], 1))
-        boxes.append([*pts.min(0) - 3, *pts.max(0) + 3])
-    for obj in kpts:
-        for j, (x, y, _) in enumerate(obj):
-            cv2.circle(img, (int(x), int(y)), radius, COLOURS[j].tolist(), -1)
-    return img, Labels(np.zeros(n, np.int64), np.array(boxes, np.float32), None, np.array(kpts, np.float32))
-
-
-def _assert_on_dots(img, labels, min_checked=1):
-    """Every labelled keypoint j lies on a dot of colour j (within a pixel)."""
-    k = labels.keypoints
-    checked = 0
-    for obj in k:
-        for j, (x, y, v) in enumerate(obj):
-            if v == 0:
-                continue
-            assert 0 <= x < img.shape[1] and 0 <= y < img.shape[0]
-            patch = img[max(int(y) - 1, 0): int(y) + 2, max(int(x) - 1, 0): int(x) + 2].reshape(-1, 3).astype(int)
-            d = np.abs(patch - COLOURS[j].astype(int)).sum(1).min()
-            assert d < 120, (j, x, y, patch)
-            checked += 1
-    assert checked >= min_checked
-
-
 def test_scene_is_consistent():
-    img, lab = _scene(np.random.default_rng(0))
-    _assert_on_dots(img, lab, 8)
+    img, lab = scene(np.random.default_rng(0))
+    assert_on_dots(img, lab, 8)
 
 
 @pytest.mark.parametrize("seed", range(4))
 def test_random_affine_moves_keypoints_with_the_image(seed):
     rng = np.random.default_rng(seed)
-    img, lab = _scene(rng)
+    img, lab = scene(rng)
     out, lab2 = random_affine(img, lab, rng, degrees=20, translate=0.1, scale=0.3, shear=5, perspective=0.0005)
     assert lab2.keypoints.shape[1:] == (4, 3)
-    _assert_on_dots(out, lab2)
+    assert_on_dots(out, lab2)
 
 
 def test_keypoints_leaving_the_image_become_unlabelled_not_clipped():
@@ -132,56 +96,34 @@ def test_keypoints_leaving_the_image_become_unlabelled_not_clipped():
 
 
 def test_flip_lr_reorders_by_flip_idx():
-    img, lab = _scene(np.random.default_rng(1), n=1)
+    img, lab = scene(np.random.default_rng(1), n=1)
     out, lab2 = flip_lr(img, lab, [1, 0, 3, 2])
     w = img.shape[1]
     for j, src in enumerate([1, 0, 3, 2]):
         np.testing.assert_allclose(lab2.keypoints[0, j, 0], w - lab.keypoints[0, src, 0])
         np.testing.assert_allclose(lab2.keypoints[0, j, 1], lab.keypoints[0, src, 1])
-    _assert_on_dots(out, lab2, 4)
+    assert_on_dots(out, lab2, 4)
     assert lab2.keypoints[0, 0, 0] < lab2.keypoints[0, 1, 0]  # keypoint 0 is the left one again
     with pytest.raises(ValueError, match="flip_idx"):
         flip_lr(img, lab)
     out, lab3 = flip_ud(img, lab)
-    _assert_on_dots(out, lab3, 4)
+    assert_on_dots(out, lab3, 4)
 
 
 def test_mosaic_and_mixup_carry_keypoints():
     rng = np.random.default_rng(2)
-    tiles = [_scene(rng) for _ in range(4)]
+    tiles = [scene(rng) for _ in range(4)]
     canvas, lab = mosaic4(tiles, 160, rng)
     assert lab.keypoints is not None and len(lab.keypoints) == len(lab)
-    _assert_on_dots(canvas, lab)
-    a, b = _scene(rng), _scene(rng)
+    assert_on_dots(canvas, lab)
+    a, b = scene(rng), scene(rng)
     _, mixed = mixup(a[0], a[1], b[0], b[1], rng)
     np.testing.assert_array_equal(mixed.keypoints, np.concatenate([a[1].keypoints, b[1].keypoints]))
 
 
 # ----- dataset -----------------------------------------------------------------------------------------------
-def _pose_dataset(root: Path, n=6, flip_idx=True, seed=0):
-    rng = np.random.default_rng(seed)
-    for split in ("train", "val"):
-        (root / "images" / split).mkdir(parents=True, exist_ok=True)
-        (root / "labels" / split).mkdir(parents=True, exist_ok=True)
-        for i in range(n):
-            h, w = (160, 160) if i % 2 else (128, 160)
-            img, lab = _scene(rng, h, w, n=2)
-            cv2.imwrite(str(root / "images" / split / f"{i}.png"), img)
-            lines = []
-            for b, k in zip(lab.boxes, lab.keypoints):
-                cx, cy, bw, bh = (b[0] + b[2]) / 2 / w, (b[1] + b[3]) / 2 / h, (b[2] - b[0]) / w, (b[3] - b[1]) / h
-                kv = " ".join(f"{x / w:.6f} {y / h:.6f} {int(v)}" for x, y, v in k)
-                lines.append(f"0 {cx:.6f} {cy:.6f} {bw:.6f} {bh:.6f} {kv}")
-            (root / "labels" / split / f"{i}.txt").write_text("\n".join(lines) + "\n")
-    data = {"path": str(root), "train": "images/train", "val": "images/val", "names": ["card"], "kpt_shape": [4, 3]}
-    if flip_idx:
-        data["flip_idx"] = [1, 0, 3, 2]
-    (root / "data.yaml").write_text(yaml.safe_dump(data))
-    return root / "data.yaml"
-
-
 def test_dataset_items_keypoints_on_dots_through_every_augmentation(tmp_path):
-    data = _pose_dataset(tmp_path)
+    data = pose_dataset(tmp_path)
     aug = AugmentConfig(mosaic=1.0, mixup=0.0, copy_paste=0.0, degrees=10, translate=0.1, scale=0.3, shear=2,
                         fliplr=0.5, flipud=0.5, hsv_h=0, hsv_s=0, hsv_v=0)
     ds = build_dataset(data, "train", 160, augment=aug, label_format=POSE4, label_cache=False, workers=0, seed=3)
@@ -192,7 +134,7 @@ def test_dataset_items_keypoints_on_dots_through_every_augmentation(tmp_path):
         h, w = img.shape[:2]
         k = item["keypoints"].numpy() * np.array([w, h, 1], np.float32)
         assert k.shape == (len(item["cls"]), 4, 3)
-        _assert_on_dots(np.ascontiguousarray(img), Labels(item["cls"].numpy(), np.zeros((len(k), 4)), None, k), 0)
+        assert_on_dots(np.ascontiguousarray(img), Labels(item["cls"].numpy(), np.zeros((len(k), 4)), None, k), 0)
         checked += int((k[..., 2] > 0).sum())
     assert checked > 10
     val = build_dataset(data, "val", 160, augment=None, rect=True, batch_size=3, label_format=POSE4,
@@ -204,11 +146,11 @@ def test_dataset_items_keypoints_on_dots_through_every_augmentation(tmp_path):
         sel = batch["batch_idx"] == i
         k = batch["keypoints"][sel].numpy() * np.array([W, H, 1], np.float32)
         img = np.ascontiguousarray(batch["img"][i].numpy().transpose(1, 2, 0)[..., ::-1])
-        _assert_on_dots(img, Labels(np.zeros(len(k), np.int64), np.zeros((len(k), 4)), None, k), 4)
+        assert_on_dots(img, Labels(np.zeros(len(k), np.int64), np.zeros((len(k), 4)), None, k), 4)
 
 
 def test_label_cache_round_trips_keypoints(tmp_path):
-    data = _pose_dataset(tmp_path, n=2)
+    data = pose_dataset(tmp_path, n=2)
     a = build_dataset(data, "train", 160, label_format=POSE4, workers=0)
     b = build_dataset(data, "train", 160, label_format=POSE4, workers=0)  # from the cache
     for sa, sb in zip(a.samples, b.samples):
@@ -216,7 +158,7 @@ def test_label_cache_round_trips_keypoints(tmp_path):
 
 
 def test_flip_without_flip_idx_is_switched_off(tmp_path, caplog):
-    data = _pose_dataset(tmp_path, n=2, flip_idx=False)
+    data = pose_dataset(tmp_path, n=2, flip_idx=False)
     ds = build_dataset(data, "train", 160, augment=AugmentConfig(fliplr=0.5), label_format=POSE4,
                        label_cache=False, workers=0)
     assert ds.augment.fliplr == 0.0
