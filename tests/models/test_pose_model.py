@@ -88,10 +88,10 @@ def test_export_form_matches(ref):
     model = _state_model(ref, torch.float64).fuse()
     x = ref["input.rect"].double() / 255
     with torch.no_grad():
-        a, ka = model(x)
+        a, _ = model(x)
         model.deploy()
-        b, kb = model(x)
-    assert (a - b).abs().max() <= 1e-9 * a.abs().max() and (ka - kb).abs().max() <= 1e-9 * ka.abs().max()
+        b = model(x)  # the export form has one output
+    assert (a - b).abs().max() <= 1e-9 * a.abs().max()
 
 
 def test_parity_check_can_fail(ref, ref64):

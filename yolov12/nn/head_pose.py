@@ -80,16 +80,18 @@ class Pose(Detect):
 
 
 class PoseDeploy(nn.Module):
-    """:class:`Pose` in eval mode with each kind of map concatenated over the levels once (as DetectDeploy)."""
+    """:class:`Pose` in eval mode with each kind of map concatenated over the levels once (as DetectDeploy); the
+    export form: one output, ``pred`` (B, 4 + nc + K * D, A) (the keypoint layout travels in the file's
+    metadata)."""
 
     def __init__(self, src: Pose) -> None:
         super().__init__()
         self.src = src
 
-    def forward(self, feats: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(self, feats: list[torch.Tensor]) -> torch.Tensor:
         d, b = self.src, feats[0].shape[0]
         box_maps = [d.cv2[i](x) for i, x in enumerate(feats)]
         box = torch.cat([t.view(b, 4 * d.reg_max, -1) for t in box_maps], 2)
         cls = torch.cat([d.cv3[i](x).view(b, d.nc, -1) for i, x in enumerate(feats)], 2)
         kpt = torch.cat([d.cv4[i](x).view(b, d.nk, -1) for i, x in enumerate(feats)], 2)
-        return d.decode_all(box, cls, kpt, box_maps)
+        return d.decode_all(box, cls, kpt, box_maps)[0]
