@@ -25,3 +25,13 @@ def test_demo_runs_end_to_end(tmp_path):
 def test_bad_arguments_fail_before_any_work(kwargs, match):
     with pytest.raises(ValueError, match=match):
         DemoConfig(**kwargs)
+
+
+@pytest.mark.slow
+def test_pose_demo_runs_end_to_end(tmp_path):
+    summary = run_demo(DemoConfig(task="pose", epochs=1, imgsz=128, batch=8, workers=0, project=str(tmp_path),
+                                  predict_images=2))
+    assert -1.0 <= summary["mAP50-95"] <= 1.0 and "box_mAP50" in summary
+    assert len(list(tmp_path.glob("predict*/*.png"))) == 2
+    assert list((tmp_path / "train" / "weights").glob("best.safetensors"))
+    assert (tmp_path / "val" / "metrics.json").exists()

@@ -160,6 +160,8 @@ class YOLO:
         if self.names and len(self.names) != data_cfg.nc:
             raise ValueError(f"the model has {len(self.names)} classes but {data_cfg.yaml_file or data} has "
                              f"{data_cfg.nc}; validate on a dataset with the classes the model was trained for")
+        if self.cfg is not None:
+            task.fit_data(self.cfg, data_cfg, trained=True)  # e.g. pose: kpt_shape of the model and the data
         stride = 32
         ds = build_dataset(data_cfg, split, imgsz, augment=None, rect=self.backend == "torch", batch_size=batch,
                            stride=stride, workers=workers, label_format=task.label_format(data_cfg))

@@ -214,12 +214,16 @@ def cmd_data(args: dict, sub: str | None) -> int:
             path = coco_to_yolo(src, images, out, split=split)
         elif fmt == "voc":
             path = voc_to_yolo(src, images, out, split=split)
+        elif fmt == "coco-pose":
+            from yolov12.data.formats.coco_pose import coco_pose_to_yolo
+
+            path = coco_pose_to_yolo(src, images, out, split=split)
         else:
-            raise CLIError(f"format must be coco or voc, got {fmt!r}")
+            raise CLIError(f"format must be coco, coco-pose or voc, got {fmt!r}")
         print(f"written: {path}")
         return 0
     raise CLIError("usage: yolov12 data fetch name=digits|trees [dest=DIR] | "
-                   "yolov12 data convert format=coco|voc src=JSON_OR_XML_DIR images=DIR out=DIR [split=train]")
+                   "yolov12 data convert format=coco|coco-pose|voc src=JSON_OR_XML_DIR images=DIR out=DIR [split=train]")
 
 
 def cmd_demo(args: dict) -> int:

@@ -15,6 +15,8 @@ VARIANTS = ("v1", "v1-release", "turbo")
 # bounds of the fields a checkpoint header may set: generous for real models, small enough that building one
 # cannot exhaust memory (ImageNet-21k has 21,843 classes; the paper uses areas <= 4, pe_kernel <= 9, reg_max 16)
 MAX_NC, MAX_AREAS, MAX_MLP_RATIO, MAX_PE_KERNEL, MAX_REG_MAX = 25_000, 64, 8.0, 31, 64
+MAX_KPTS = 1000  # keypoints per object a pose model may have (COCO 17, hands 21, faces 68..478)
+DEFAULT_KPT_SHAPE = (17, 3)  # pose models: COCO person keypoints (x, y, visibility)
 
 
 def _is_int(v: object) -> bool:
@@ -70,6 +72,11 @@ class ModelConfig:
     residual_init: float = 0.01  # initial value of the R-ELAN residual scale gamma
     reg_max: int = 16  # DFL bins per box side
     task: str = "detect"  # detect | segment | pose | obb | classify (yolov12.tasks); old checkpoints: detect
+    # pose only: keypoints per object (K, D), D = 2 (x, y) or 3 (x, y, visibility); None: (17, 3) for pose
+    kpt_shape: tuple[int, int] | None = None
+    # pose only: per-keypoint OKS sigmas (loss and metric), from the training data's kpt_oks_sigmas; None: the
+    # COCO sigmas for (17, 3), else 1/K each
+    kpt_sigmas: tuple[float, ...] | None = None
 
     def __post_init__(self) -> None:
         """Validate every field BEFORE anything is built: a checkpoint header is untrusted input, and a config
@@ -107,6 +114,16 @@ class ModelConfig:
             raise ConfigError(f"residual_init must be a finite number in [-10, 10], got {self.residual_init!r}")
         if not _is_int(self.reg_max) or not 1 <= self.reg_max <= MAX_REG_MAX:
             raise ConfigError(f"reg_max must be an integer in 1..{MAX_REG_MAX}, got {self.reg_max!r}")
+        self._check_keypoints()
+
+    def _check_keypoints(self) -> None:
+        if self.task != "pose":
+            if self.kpt_shape is not None or self.kpt_sigmas is not None:
+                raise ConfigError(f"kpt_shape / kpt_sigmas are for pose models only, not task {self.task!r}")
+            return
+        self.kpt_shape = check_kpt_shape(DEFAULT_KPT_SHAPE if self.kpt_shape is None else self.kpt_shape)
+        if self.kpt_sigmas is not None:
+            self.kpt_sigmas = check_kpt_sigmas(self.kpt_sigmas, self.kpt_shape[0])
 
     # ----- derived values -------------------------------------------------------------------------------
     @property
@@ -149,6 +166,11 @@ class ModelConfig:
     def to_dict(self) -> dict:
         d = asdict(self)
         d["areas"], d["attention"] = list(self.areas), list(self.attention)
+        for k in ("kpt_shape", "kpt_sigmas"):  # pose only: other tasks' headers stay as they were
+            if d[k] is None:
+                del d[k]
+            else:
+                d[k] = list(d[k])
         return d
 
     @classmethod
@@ -160,3 +182,18 @@ class ModelConfig:
         if unknown:
             raise ConfigError(f"unknown model config keys: {sorted(map(str, unknown))[:10]}")
         return cls(**d)
+
+
+def check_kpt_shape(v: object, where: str = "kpt_shape") -> tuple[int, int]:
+    """``[K, D]`` with 1 <= K <= MAX_KPTS and D 2 (x, y) or 3 (x, y, visibility) -> (K, D); else ConfigError."""
+    if (not isinstance(v, list | tuple) or len(v) != 2 or not all(_is_int(x) for x in v)
+            or not 1 <= v[0] <= MAX_KPTS or v[1] not in (2, 3)):
+        raise ConfigError(f"{where} must be [K, 2] or [K, 3] with K in 1..{MAX_KPTS} keypoints, got {_short(v)}")
+    return int(v[0]), int(v[1])
+
+
+def check_kpt_sigmas(v: object, k: int, where: str = "kpt_sigmas") -> tuple[float, ...]:
+    """K positive finite OKS sigmas -> tuple of floats; else ConfigError."""
+    if (not isinstance(v, list | tuple) or len(v) != k or not all(_is_real(x) and x > 0 for x in v)):
+        raise ConfigError(f"{where} must be {k} positive numbers (one per keypoint), got {_short(v)}")
+    return tuple(float(x) for x in v)

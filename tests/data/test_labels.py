@@ -31,7 +31,7 @@ def test_pose_reads_keypoints_of_its_kpt_shape():
     assert res.keypoints.shape == (1, 17, 3) and (res.keypoints[..., 2] == 2).all()
     assert [p.split(":")[1] for p in res.problems] == ["2", "3"]  # named by line
     two = parse_label_text(KPTS_7x2, nc=1, fmt=LabelFormat("pose", [7, 2]))
-    assert two.keypoints.shape == (1, 7, 2) and two.segments is None
+    assert two.keypoints.shape == (1, 7, 3) and two.segments is None  # x, y + visibility (2: labelled)
 
 
 def test_obb_reads_exactly_four_corners():

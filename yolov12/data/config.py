@@ -8,8 +8,8 @@ from typing import Any
 
 import yaml
 
-from yolov12.config import MAX_NC
-from yolov12.utils.errors import YoloError
+from yolov12.config import MAX_NC, check_kpt_shape, check_kpt_sigmas
+from yolov12.utils.errors import ConfigError, YoloError
 
 SPLITS = ("train", "val", "test")
 
@@ -27,6 +27,9 @@ class DataConfig:
         names: class names, index = class id.
         train, val, test: image sources per split: folders of images and/or ``.txt`` files listing image paths.
         yaml_file: the file this came from, if any.
+        kpt_shape: pose datasets: keypoints per object (K, D), D = 2 (x, y) or 3 (x, y, visibility); else None.
+        flip_idx: pose datasets: keypoint order after a left-right flip (a permutation of 0..K-1), or None.
+        kpt_oks_sigmas: pose datasets: per-keypoint OKS sigmas (loss and metric), or None (the default rule).
     """
 
     root: Path
@@ -35,6 +38,9 @@ class DataConfig:
     val: list[Path] = field(default_factory=list)
     test: list[Path] = field(default_factory=list)
     yaml_file: Path | None = None
+    kpt_shape: tuple[int, int] | None = None
+    flip_idx: list[int] | None = None
+    kpt_oks_sigmas: list[float] | None = None
 
     @property
     def nc(self) -> int:
@@ -90,6 +96,30 @@ def _parse_names(raw: dict[str, Any], where: str) -> list[str]:
     return names
 
 
+def _parse_keypoints(raw: dict[str, Any], where: str) -> dict[str, Any]:
+    """``kpt_shape``, ``flip_idx`` and ``kpt_oks_sigmas`` of a pose dataset, checked against each other."""
+    out: dict[str, Any] = {}
+    if raw.get("kpt_shape") is None:
+        extra = [k for k in ("flip_idx", "kpt_oks_sigmas") if raw.get(k) is not None]
+        if extra:
+            raise DataConfigError(f"{where}: {', '.join(extra)} given without kpt_shape")
+        return out
+    try:
+        kpt = out["kpt_shape"] = check_kpt_shape(raw["kpt_shape"], "kpt_shape")
+        if raw.get("kpt_oks_sigmas") is not None:
+            out["kpt_oks_sigmas"] = list(check_kpt_sigmas(raw["kpt_oks_sigmas"], kpt[0], "kpt_oks_sigmas"))
+    except ConfigError as e:
+        raise DataConfigError(f"{where}: {e}") from e
+    flip = raw.get("flip_idx")
+    if flip is not None:
+        ok = isinstance(flip, list | tuple) and all(isinstance(i, int) and not isinstance(i, bool) for i in flip)
+        if not ok or sorted(flip) != list(range(kpt[0])):
+            raise DataConfigError(f"{where}: flip_idx must be a permutation of 0..{kpt[0] - 1} (one entry per "
+                                  f"keypoint: its index after a left-right flip), got {flip!r}"[:300])
+        out["flip_idx"] = [int(i) for i in flip]
+    return out
+
+
 def _checked_path(value: Any, base: Path, where: str, key: str) -> Path:
     """``value`` (a string or number, ``~`` expanded, relative to ``base``) as a path that can be looked up; a
     mapping, a list, a NUL byte or an over-long name is a :class:`DataConfigError` naming ``key``."""
@@ -127,7 +157,8 @@ def load_data_config(source: str | Path | dict[str, Any] | DataConfig) -> DataCo
     """Read a ``data.yaml`` (path) or an equivalent dict into a :class:`DataConfig`.
 
     Keys: ``path`` (root), ``train``/``val``/``test`` (folder, txt list of images, or a list of those, relative
-    to ``path``), ``names`` (list or {index: name}) or ``nc``. Raises :class:`DataConfigError` naming the file
+    to ``path``), ``names`` (list or {index: name}) or ``nc``; pose datasets: ``kpt_shape`` [K, 2|3],
+    ``flip_idx`` (optional) and ``kpt_oks_sigmas`` (optional). Raises :class:`DataConfigError` naming the file
     and the offending path/key.
     """
     if isinstance(source, DataConfig):
@@ -157,4 +188,4 @@ def load_data_config(source: str | Path | dict[str, Any] | DataConfig) -> DataCo
     splits = {s: _resolve_sources(raw.get(s), root, where, s) for s in SPLITS}
     if not splits["train"] and not splits["val"]:
         raise DataConfigError(f"{where}: defines neither 'train' nor 'val'")
-    return DataConfig(root=root, names=names, yaml_file=yaml_file, **splits)
+    return DataConfig(root=root, names=names, yaml_file=yaml_file, **splits, **_parse_keypoints(raw, where))

@@ -3,7 +3,8 @@
 Each item is a dict (see :func:`yolov12.data.loader.collate_fn` for the batch contract):
 ``img`` (3, H, W) uint8 RGB tensor, ``cls`` (n,) float32, ``bboxes`` (n, 4) float32 normalised cxcywh,
 ``im_file``, ``ori_shape`` (h0, w0), ``resized_shape`` (H, W), ``ratio_pad`` (gain, (pad_w, pad_h)) and, when
-the labels have polygons, ``segments`` (n, K, 2) float32 normalised xy.
+the labels have polygons, ``segments`` (n, K, 2) float32 normalised xy; for pose datasets (samples with
+keypoints) ``keypoints`` (n, K, 3) float32: normalised x, y and visibility (0 unlabelled, 1 occluded, 2 visible).
 """
 
 from __future__ import annotations
@@ -74,6 +75,8 @@ class YOLODataset(Dataset):
         cache: None, 'ram' (decoded resized images in memory) or 'disk' (decoded images as .npy files).
         cache_dir: where 'disk' writes its .npy files (default: beside each image).
         seed: seed of the augmentation random generator (workers reseed from torch's per-worker seed).
+        flip_idx: pose datasets: keypoint order after a left-right flip. Without it, left-right flips of objects
+            with 2+ keypoints are switched off (logged once).
     """
 
     def __init__(
@@ -90,19 +93,28 @@ class YOLODataset(Dataset):
         seed: int = 0,
         names: list[str] | None = None,
         prefix: str = "",
+        flip_idx: list[int] | None = None,
     ) -> None:
         if cache not in CACHE_MODES:
             raise ValueError(f"cache must be one of {CACHE_MODES}, got {cache!r}")
         if not samples:
             raise ValueError(f"{prefix}dataset has no images")
         self.imgsz, self.stride, self.pad = imgsz, stride, pad
-        self.augment = augment
         self.rect = rect
         self.batch_size = batch_size
         self.names = names
         self.prefix = prefix
         self.rng = np.random.default_rng(seed)
         self.samples = list(samples)
+        self.flip_idx = list(flip_idx) if flip_idx is not None else None
+        kpt = next((s.keypoints for s in self.samples if s.keypoints is not None), None)
+        self.num_keypoints = None if kpt is None else int(kpt.shape[1])
+        if (augment is not None and augment.fliplr > 0 and self.flip_idx is None and self.num_keypoints
+                and self.num_keypoints > 1):
+            LOGGER.warning(f"{prefix}left-right flips switched off: the dataset has {self.num_keypoints} keypoints "
+                           "per object but no flip_idx in data.yaml (which keypoint each becomes when mirrored)")
+            augment = replace(augment, fliplr=0.0)
+        self.augment = augment
         self.batch_shapes: np.ndarray | None = None
         if rect:
             shapes = np.array([s.shape for s in self.samples], dtype=np.float64)
@@ -233,7 +245,10 @@ class YOLODataset(Dataset):
         if s.segments is not None:
             seg = np.stack([resample_polygon(p) for p in s.segments]) if len(s) else np.zeros((0, 100, 2))
             seg = (seg * np.array([w, h], np.float32)).astype(np.float32)
-        return Labels(s.cls.copy(), boxes.astype(np.float32), seg)
+        kpt = None
+        if s.keypoints is not None:
+            kpt = s.keypoints * np.array([w, h, 1], np.float32)
+        return Labels(s.cls.copy(), boxes.astype(np.float32), seg, kpt)
 
     # --- items ----------------------------------------------------------------------------------------------
 
@@ -302,7 +317,7 @@ class YOLODataset(Dataset):
         if self.rng.random() < cfg.flipud:
             img, labels = flip_ud(img, labels)
         if self.rng.random() < cfg.fliplr:
-            img, labels = flip_lr(img, labels)
+            img, labels = flip_lr(img, labels, self.flip_idx)
         return img, labels, ratio_pad
 
     def _to_item(self, i: int, img: np.ndarray, labels: Labels, ratio_pad) -> dict[str, Any]:
@@ -324,4 +339,6 @@ class YOLODataset(Dataset):
         }
         if labels.segments is not None:
             item["segments"] = torch.from_numpy((labels.segments / np.array([w, h], np.float32)).astype(np.float32))
+        if labels.keypoints is not None:
+            item["keypoints"] = torch.from_numpy((labels.keypoints / np.array([w, h, 1], np.float32)).astype(np.float32))
         return item

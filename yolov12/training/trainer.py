@@ -132,19 +132,23 @@ class Trainer:
 
     def _build_model(self, names: list[str]) -> nn.Module:
         cfg, task, mcfg = self.cfg, self.task, self.model_cfg
+        data = self.data_cfg  # task.fit_data: e.g. pose takes (new model) or checks (trained) kpt_shape
         if self.resume_state is not None:
-            model = task.build_model(mcfg)
+            model = task.build_model(task.fit_data(mcfg, data, trained=True))
             model.load_state_dict(self.resume_state.model_state)
         elif self.start_weights is not None:  # continue from weights: same classes -> load all, else transfer
             w, self.start_weights = self.start_weights, None  # not kept for the whole run
             if w.cfg.nc == len(names):
-                model = task.build_model(ModelConfig(**{**w.cfg.to_dict(), "names": names}))
+                model = task.build_model(task.fit_data(ModelConfig(**{**w.cfg.to_dict(), "names": names}), data,
+                                                       trained=True))
                 model.load_state_dict(w.state)
             else:
-                model = task.build_model(ModelConfig(**{**w.cfg.to_dict(), "nc": len(names), "names": names}))
+                model = task.build_model(task.fit_data(
+                    ModelConfig(**{**w.cfg.to_dict(), "nc": len(names), "names": names}), data, trained=False))
                 transfer_weights(model, w.state)
         else:
-            model = task.build_model(ModelConfig(**{**mcfg.to_dict(), "nc": len(names), "names": names}))
+            model = task.build_model(task.fit_data(
+                ModelConfig(**{**mcfg.to_dict(), "nc": len(names), "names": names}), data, trained=False))
         if cfg.pretrained and not self.resume_state:
             transfer_weights(model, load_weights(cfg.pretrained).state)
         if cfg.freeze:

@@ -23,6 +23,7 @@ _STEM_WIDTH = {s: int(64 * sc.width) for s, sc in SCALES.items()}  # layer 0 out
 # tensor of its own.
 HEAD_SIGNATURES: tuple[tuple[str, str], ...] = (
     ("classify", "layers.9.linear.weight"),
+    ("pose", "layers.21.cv4.0.2.weight"),  # class count from cv3 (_head_classes); see _is_pose
     ("detect", "layers.21.cv3.0.2.weight"),
 )
 
@@ -47,21 +48,48 @@ def detect_variant(state: dict[str, torch.Tensor]) -> str:
     return "v1"
 
 
-def infer_config(state: dict[str, torch.Tensor]) -> ModelConfig:
-    """Build the :class:`ModelConfig` that fits a (remapped) state dict."""
-    head = next(((task, key) for task, key in HEAD_SIGNATURES if key in state), None)
+def _is_pose(state: dict[str, torch.Tensor]) -> bool:
+    """A pose head: a Detect head with a ``cv4`` branch of 2+ outputs per level and no mask prototypes (an
+    oriented-box head's ``cv4`` has 1 output, a segmentation head has ``proto``)."""
+    w = state.get("layers.21.cv4.0.2.weight")
+    return (w is not None and w.shape[0] >= 2 and "layers.21.cv3.0.2.weight" in state
+            and not any(k.startswith("layers.21.proto.") for k in state))
+
+
+def pose_kpt_shape(nk: int) -> tuple[int, int]:
+    """(K, D) for K * D keypoint values when nothing else says: D = 3 when it divides (COCO 17 x 3), else 2."""
+    return (nk // 3, 3) if nk % 3 == 0 else (nk // 2, 2)
+
+
+def _signature_matches(task: str, key: str, state: dict[str, torch.Tensor]) -> bool:
+    return key in state and (task != "pose" or _is_pose(state))
+
+
+def infer_config(state: dict[str, torch.Tensor], kpt_shape: tuple[int, int] | None = None) -> ModelConfig:
+    """Build the :class:`ModelConfig` that fits a (remapped) state dict. ``kpt_shape``: a pose model's (K, D) when
+    the source says (a published checkpoint's yaml); otherwise read off ``cv4`` (:func:`pose_kpt_shape`)."""
+    head = next(((task, key) for task, key in HEAD_SIGNATURES if _signature_matches(task, key, state)), None)
     if "layers.0.conv.weight" not in state or head is None:
         missing = "layers.0.conv.weight" if head else " / ".join(k for _, k in HEAD_SIGNATURES)
         raise CheckpointFormatError(f"not a YOLOv12 state dict of a known task: missing {missing}")
     stem = state["layers.0.conv.weight"].shape[0]
     task, nc = head[0], state[head[1]].shape[0]
+    pose: dict[str, Any] = {}
+    if task == "pose":
+        nk = int(state[head[1]].shape[0])
+        nc = state["layers.21.cv3.0.2.weight"].shape[0]
+        kpt = tuple(kpt_shape) if kpt_shape is not None else pose_kpt_shape(nk)
+        if kpt[0] * kpt[1] != nk:
+            raise CheckpointFormatError(f"the checkpoint says kpt_shape {list(kpt)} but its head has {nk} keypoint "
+                                        "values per anchor")
+        pose["kpt_shape"] = kpt
     blocks6 = {int(m.group(1)) for k in state if (m := re.match(r"layers\.6\.m\.(\d+)\.", k))}
     deep = len(blocks6) > 2
     candidates = [s for s, w in _STEM_WIDTH.items() if w == stem and (s in ("l", "x")) == deep]
     if not candidates:
         raise CheckpointFormatError(f"no YOLOv12 scale has a {stem}-channel stem with {len(blocks6)} blocks in layer 6")
     variant = detect_variant(state)
-    cfg = ModelConfig(scale=candidates[0], nc=int(nc), variant=variant, task=task)
+    cfg = ModelConfig(scale=candidates[0], nc=int(nc), variant=variant, task=task, **pose)
     knobs: dict[str, Any] = {}
     pe = next((v for k, v in state.items() if k.endswith(".attn.pe.conv.weight")), None)
     if pe is not None and pe.shape[-1] != cfg.resolved_pe_kernel:
@@ -91,6 +119,15 @@ def _names(obj: Any, nc: int) -> list[str]:
     return []
 
 
+def _kpt_shape(obj: Any) -> tuple[int, int] | None:
+    """A published pose checkpoint's ``kpt_shape`` (its yaml's), when it is a valid [K, 2|3]."""
+    y = getattr(obj, "yaml", None) if isinstance(obj, Placeholder) else None
+    k = y.get("kpt_shape") if isinstance(y, dict) else None
+    if isinstance(k, list | tuple) and len(k) == 2 and all(isinstance(v, int) for v in k) and k[1] in (2, 3):
+        return int(k[0]), int(k[1])
+    return None
+
+
 def load_published_pt(path) -> tuple[ModelConfig, dict[str, torch.Tensor], dict]:
     """Read a released YOLOv12/YOLO12 ``.pt`` safely. Returns (config, our-key state dict in float32, metadata)."""
     ckpt = safe_load_pt(path)
@@ -116,7 +153,7 @@ def _interpret(ckpt: Any, path) -> tuple[ModelConfig, dict[str, torch.Tensor], d
     if not state:
         raise CheckpointFormatError(f"{path}: the checkpoint's model holds no YOLOv12 layers")
     state = {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
-    cfg = infer_config(state)
+    cfg = infer_config(state, _kpt_shape(net))
     names = _names(net, cfg.nc)
     if names:
         cfg = ModelConfig(**{**cfg.to_dict(), "names": names})

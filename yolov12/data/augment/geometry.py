@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import cv2
 import numpy as np
 
-from yolov12.data.augment.instances import Labels
+from yolov12.data.augment.instances import Labels, hide_outside
 
 
 def box_candidates(
@@ -91,12 +92,25 @@ def random_affine(
         new_boxes[:, [0, 2]] = new_boxes[:, [0, 2]].clip(0, width)
         new_boxes[:, [1, 3]] = new_boxes[:, [1, 3]].clip(0, height)
     keep = box_candidates(labels.boxes * s, new_boxes, area_thr=0.01 if segs is not None else 0.10)
-    out = Labels(labels.cls[keep], new_boxes[keep].astype(np.float32), None if segs is None else segs[keep])
+    kpts = None
+    if labels.keypoints is not None:
+        kpts = labels.keypoints.copy()
+        k = kpts.shape[1]
+        kpts[..., :2] = apply(kpts[..., :2].reshape(-1, 2)).reshape(n, k, 2)
+        kpts = hide_outside(kpts, height, width)  # keypoints leaving the image become unlabelled
+    out = Labels(labels.cls[keep], new_boxes[keep].astype(np.float32), None if segs is None else segs[keep],
+                 None if kpts is None else kpts[keep])
     return img, out
 
 
-def flip(img: np.ndarray, labels: Labels, horizontal: bool) -> tuple[np.ndarray, Labels]:
-    """Mirror left-right (``horizontal``) or top-bottom. (H, W, 3) image and pixel labels -> new arrays."""
+def flip(img: np.ndarray, labels: Labels, horizontal: bool, flip_idx: Sequence[int] | None = None
+         ) -> tuple[np.ndarray, Labels]:
+    """Mirror left-right (``horizontal``) or top-bottom. (H, W, 3) image and pixel labels -> new arrays.
+
+    Keypoints are mirrored too; a left-right flip also reorders them by ``flip_idx`` (keypoint j of the flipped
+    object is keypoint ``flip_idx[j]`` of the original: left and right swap). Without ``flip_idx`` a left-right
+    flip of objects with 2+ keypoints is a ValueError (the left/right labels would silently swap meaning).
+    """
     axis = 0 if horizontal else 1  # coordinate that changes: x (0) or y (1)
     size = img.shape[1 - axis]
     boxes = labels.boxes.copy()
@@ -105,11 +119,23 @@ def flip(img: np.ndarray, labels: Labels, horizontal: bool) -> tuple[np.ndarray,
     if labels.segments is not None:
         seg = labels.segments.copy()
         seg[..., axis] = size - seg[..., axis]
-    return cv2.flip(img, 1 if horizontal else 0), Labels(labels.cls, boxes, seg)
+    kpt = None
+    if labels.keypoints is not None:
+        kpt = labels.keypoints.copy()
+        if horizontal and kpt.shape[1] > 1:
+            if flip_idx is None:
+                raise ValueError("a left-right flip of keypoints needs flip_idx (data.yaml): which keypoint each "
+                                 "one becomes when mirrored; set fliplr=0 or add flip_idx")
+            if sorted(flip_idx) != list(range(kpt.shape[1])):
+                raise ValueError(f"flip_idx must be a permutation of 0..{kpt.shape[1] - 1}, got {list(flip_idx)}")
+            kpt = kpt[:, list(flip_idx)]
+        lab = kpt[..., 2] > 0
+        kpt[..., axis] = np.where(lab, size - kpt[..., axis], 0.0)
+    return cv2.flip(img, 1 if horizontal else 0), Labels(labels.cls, boxes, seg, kpt)
 
 
-def flip_lr(img: np.ndarray, labels: Labels) -> tuple[np.ndarray, Labels]:
-    return flip(img, labels, horizontal=True)
+def flip_lr(img: np.ndarray, labels: Labels, flip_idx: Sequence[int] | None = None) -> tuple[np.ndarray, Labels]:
+    return flip(img, labels, horizontal=True, flip_idx=flip_idx)
 
 
 def flip_ud(img: np.ndarray, labels: Labels) -> tuple[np.ndarray, Labels]:

@@ -17,11 +17,15 @@ class Labels:
         cls: (n,) int64 class ids.
         boxes: (n, 4) float32 xyxy pixels.
         segments: (n, SEGMENT_POINTS, 2) float32 xy pixels, or None when the image has no polygons.
+        keypoints: (n, K, 3) float32 pose keypoints: x, y pixels and visibility (0 unlabelled, 1 occluded,
+            2 visible), or None. A keypoint that leaves the image becomes unlabelled (v = 0, at (0, 0)); it is
+            never clipped into the image (:meth:`clip`).
     """
 
     cls: np.ndarray
     boxes: np.ndarray
     segments: np.ndarray | None = None
+    keypoints: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.cls)
@@ -33,7 +37,8 @@ class Labels:
 
     def select(self, keep: np.ndarray) -> "Labels":
         seg = None if self.segments is None else self.segments[keep]
-        return Labels(self.cls[keep], self.boxes[keep], seg)
+        kpt = None if self.keypoints is None else self.keypoints[keep]
+        return Labels(self.cls[keep], self.boxes[keep], seg, kpt)
 
     def transformed(self, sx: float, sy: float, dx: float, dy: float) -> "Labels":
         """Scale by (sx, sy) then shift by (dx, dy) pixels."""
@@ -41,17 +46,26 @@ class Labels:
         seg = None
         if self.segments is not None:
             seg = self.segments * np.array([sx, sy], np.float32) + np.array([dx, dy], np.float32)
-        return Labels(self.cls, boxes.astype(np.float32), None if seg is None else seg.astype(np.float32))
+        kpt = None
+        if self.keypoints is not None:
+            kpt = self.keypoints.copy()
+            kpt[..., :2] = kpt[..., :2] * np.array([sx, sy], np.float32) + np.array([dx, dy], np.float32)
+            kpt[kpt[..., 2] == 0, :2] = 0.0  # unlabelled points stay at (0, 0)
+        return Labels(self.cls, boxes.astype(np.float32), None if seg is None else seg.astype(np.float32), kpt)
 
     @staticmethod
     def concat(parts: list["Labels"]) -> "Labels":
         if not parts:
             return Labels.empty()
         with_seg = all(p.segments is not None for p in parts)
+        with_kpt = [p.keypoints is not None for p in parts]
+        if any(with_kpt) and not all(with_kpt):
+            raise ValueError("cannot combine labels with and without keypoints")
         return Labels(
             np.concatenate([p.cls for p in parts]),
             np.concatenate([p.boxes for p in parts]).astype(np.float32),
             np.concatenate([p.segments for p in parts]).astype(np.float32) if with_seg else None,
+            np.concatenate([p.keypoints for p in parts]).astype(np.float32) if all(with_kpt) else None,
         )
 
     def clip(self, h: int, w: int) -> "Labels":
@@ -61,7 +75,19 @@ class Labels:
         if self.segments is not None:
             self.segments[..., 0] = self.segments[..., 0].clip(0, w)
             self.segments[..., 1] = self.segments[..., 1].clip(0, h)
+        if self.keypoints is not None:
+            self.keypoints = hide_outside(self.keypoints, h, w)
         return self
+
+
+def hide_outside(keypoints: np.ndarray, h: int, w: int) -> np.ndarray:
+    """(n, K, 3) pixel keypoints: those outside [0, w) x [0, h) become unlabelled (v = 0, moved to (0, 0)),
+    not clipped into the image. Returns a new array."""
+    kpt = np.array(keypoints, np.float32, copy=True)
+    x, y = kpt[..., 0], kpt[..., 1]
+    out = (x < 0) | (y < 0) | (x >= w) | (y >= h) | (kpt[..., 2] == 0)
+    kpt[out] = 0.0
+    return kpt
 
 
 def resample_polygon(poly: np.ndarray, n: int = SEGMENT_POINTS) -> np.ndarray:
