@@ -20,9 +20,10 @@ from yolov12.weights.safe_pickle import (
 _STEM_WIDTH = {s: int(64 * sc.width) for s, sc in SCALES.items()}  # layer 0 output channels
 # Which task a state dict is, read off its head: (task, the tensor whose first dimension is the class count), tried in
 # order; a head that shares another's keys (segment/pose/obb carry Detect's cv3 too) goes before it, keyed on a
-# tensor of its own.
-HEAD_SIGNATURES: tuple[tuple[str, str], ...] = (
+# tensor of its own. An optional third entry names the class-count tensor when the marker tensor is not it.
+HEAD_SIGNATURES: tuple[tuple[str, ...], ...] = (
     ("classify", "layers.9.linear.weight"),
+    ("segment", "layers.21.proto.cv3.conv.weight", "layers.21.cv3.0.2.weight"),
     ("detect", "layers.21.cv3.0.2.weight"),
 )
 
@@ -49,9 +50,9 @@ def detect_variant(state: dict[str, torch.Tensor]) -> str:
 
 def infer_config(state: dict[str, torch.Tensor]) -> ModelConfig:
     """Build the :class:`ModelConfig` that fits a (remapped) state dict."""
-    head = next(((task, key) for task, key in HEAD_SIGNATURES if key in state), None)
+    head = next(((row[0], row[-1]) for row in HEAD_SIGNATURES if row[1] in state and row[-1] in state), None)
     if "layers.0.conv.weight" not in state or head is None:
-        missing = "layers.0.conv.weight" if head else " / ".join(k for _, k in HEAD_SIGNATURES)
+        missing = "layers.0.conv.weight" if head else " / ".join(row[1] for row in HEAD_SIGNATURES)
         raise CheckpointFormatError(f"not a YOLOv12 state dict of a known task: missing {missing}")
     stem = state["layers.0.conv.weight"].shape[0]
     task, nc = head[0], state[head[1]].shape[0]
