@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 import torch
 
+from yolov12.inference.masks import Masks, overlay_masks, polygon_lines
 from yolov12.inference.plotting import class_color, draw_boxes
 from yolov12.ops.boxes import xyxy2xywh
 from yolov12.utils import atomic_write_bytes, atomic_write_text
@@ -112,6 +113,7 @@ class Results:
         path: file path of the image/video, or a generated name (``image0``) for in-memory inputs.
         names: ``{class index: name}``.
         boxes: :class:`Boxes` with (n, 6) x1, y1, x2, y2 (pixels), conf, cls.
+        masks: :class:`~yolov12.inference.masks.Masks` (segment models; None otherwise), one per box.
         speed: milliseconds per image for ``preprocess``, ``inference`` and ``postprocess``.
         frame: frame index within a video (0 for still images).
     """
@@ -124,6 +126,7 @@ class Results:
         boxes: Array | None = None,
         speed: dict[str, float] | None = None,
         frame: int = 0,
+        masks: Array | None = None,
     ) -> None:
         self.orig_img = orig_img
         self.orig_shape: tuple[int, int] = (int(orig_img.shape[0]), int(orig_img.shape[1]))
@@ -134,6 +137,7 @@ class Results:
         self.boxes = Boxes(boxes, self.orig_shape)
         self.speed = dict(speed or {"preprocess": None, "inference": None, "postprocess": None})
         self.frame = int(frame)
+        self.masks = None if masks is None else Masks(masks, self.orig_shape)
 
     def __len__(self) -> int:
         return len(self.boxes)
@@ -141,14 +145,15 @@ class Results:
     def __repr__(self) -> str:
         return f"Results(path={self.path!r}, orig_shape={self.orig_shape}, {self.verbose()})"
 
-    def _new(self, boxes: Boxes) -> Results:
-        return Results(self.orig_img, self.path, self.names, boxes.data, self.speed, self.frame)
+    def _new(self, boxes: Boxes, masks: Masks | None = None) -> Results:
+        return Results(self.orig_img, self.path, self.names, boxes.data, self.speed, self.frame,
+                       masks=None if masks is None else masks.data)
 
     def cpu(self) -> Results:
-        return self._new(self.boxes.cpu())
+        return self._new(self.boxes.cpu(), self.masks and self.masks.cpu())
 
     def numpy(self) -> Results:
-        return self._new(self.boxes.numpy())
+        return self._new(self.boxes.numpy(), self.masks and self.masks.numpy())
 
     def _name(self, c: int) -> str:
         return self.names.get(c, str(c))
@@ -175,6 +180,7 @@ class Results:
             h, w = self.orig_shape
             xyxy = xyxy / np.array([w, h, w, h], dtype=np.float64)
         out = []
+        polys = None if self.masks is None else (self.masks.xyn if normalize else self.masks.xy)
         for box, cf, c in zip(xyxy, conf, cls, strict=True):
             x1, y1, x2, y2 = (round(float(v), decimals) for v in box)
             out.append(
@@ -185,6 +191,10 @@ class Results:
                     "box": {"x1": x1, "y1": y1, "x2": x2, "y2": y2},
                 }
             )
+            if polys is not None:
+                p = polys[len(out) - 1]
+                out[-1]["segments"] = {"x": [round(float(v), decimals) for v in p[:, 0]],
+                                       "y": [round(float(v), decimals) for v in p[:, 1]]}
         return out
 
     def to_json(self, normalize: bool = False, decimals: int = 5) -> str:
@@ -197,6 +207,8 @@ class Results:
         """
         img = np.ascontiguousarray(self.orig_img.copy())
         xyxy, cf, cls = self._rows()
+        if self.masks is not None:
+            overlay_masks(img, self.masks.numpy().data, [class_color(c) for c in cls])
         text = None
         if labels:
             text = [f"{self._name(c)} {p:.2f}" if conf else self._name(c) for c, p in zip(cls, cf, strict=True)]
@@ -217,6 +229,9 @@ class Results:
         """
         xywhn = self.boxes.numpy().xywhn.astype(np.float64)
         _, cf, cls = self._rows()
+        if self.masks is not None:  # segment label format: class and the normalised polygon
+            lines = polygon_lines(cls, self.masks.xyn, cf if save_conf else None)
+            return atomic_write_text(path, "".join(line + "\n" for line in lines))
         lines = []
         for c, box, p in zip(cls, xywhn, cf, strict=True):
             fields = [str(int(c))] + [f"{v:.6f}" for v in box] + ([f"{p:.6f}"] if save_conf else [])
