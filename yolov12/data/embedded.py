@@ -4,6 +4,7 @@
   deterministically into detection images of 224-320 px with 1-6 digits each; 10 classes '0'..'9'.
 - 'trees': 9 NEON aerial RGB tiles (400 px) with human-made tree-crown boxes from DeepForest 2.1.0 (MIT);
   one class 'Tree'.
+- 'digits-seg': the 'digits' images with each digit's instance mask (its own ink pixels) as a segment polygon.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from pathlib import Path
 import numpy as np
 
 from yolov12.data.compose import build_digits_dataset
+from yolov12.data.compose_segment import build_digits_seg_dataset
 from yolov12.data.fetch import CACHE_ROOT
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
-EMBEDDED = ("digits", "trees")
+EMBEDDED = ("digits", "trees", "digits-seg")
 
 
 def load_digit_crops() -> tuple[np.ndarray, np.ndarray]:
@@ -46,7 +48,7 @@ def embedded_dataset(
     """
     if name not in EMBEDDED:
         raise ValueError(f"unknown embedded dataset {name!r}; available: {', '.join(EMBEDDED)}")
-    tag = f"{name}-{n_train}-{n_val}-{seed}" if name == "digits" else f"{name}-{_labels_digest(ASSETS / name)}"
+    tag = f"{name}-{n_train}-{n_val}-{seed}" if name.startswith("digits") else f"{name}-{_labels_digest(ASSETS / name)}"
     root = Path(root) if root is not None else CACHE_ROOT / "embedded" / tag
     yaml_path = root / "data.yaml"
     if yaml_path.is_file():
@@ -54,6 +56,9 @@ def embedded_dataset(
     if name == "digits":
         digits, labels = load_digit_crops()
         return build_digits_dataset(digits, labels, root, n_train=n_train, n_val=n_val, seed=seed)
+    if name == "digits-seg":
+        digits, labels = load_digit_crops()
+        return build_digits_seg_dataset(digits, labels, root, n_train=n_train, n_val=n_val, seed=seed)
     shutil.copytree(ASSETS / "trees", root, dirs_exist_ok=True)
     return yaml_path
 
