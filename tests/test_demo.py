@@ -25,3 +25,12 @@ def test_demo_runs_end_to_end(tmp_path):
 def test_bad_arguments_fail_before_any_work(kwargs, match):
     with pytest.raises(ValueError, match=match):
         DemoConfig(**kwargs)
+
+
+@pytest.mark.slow
+def test_segment_demo_runs_end_to_end(tmp_path):
+    summary = run_demo(DemoConfig(task="segment", epochs=1, imgsz=128, batch=8, workers=0, project=str(tmp_path),
+                                  predict_images=2))
+    assert 0.0 <= summary["mask mAP50-95"] <= summary["mask mAP50"] <= 1.0
+    assert len(list(tmp_path.glob("predict-seg*/*.png"))) + len(list(tmp_path.glob("predict-seg*/*.jpg"))) == 2
+    assert list((tmp_path / "train-seg" / "weights").glob("best.safetensors"))
