@@ -140,8 +140,10 @@ class OnnxBackend(nn.Module):
         arr = x.detach().cpu().numpy().astype(self.input_dtype, copy=False)
         return self.session.run(None, {self.input_name: np.ascontiguousarray(arr)})
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor) -> torch.Tensor | tuple[torch.Tensor, ...]:
         outs = self.forward_raw(x)
+        if not self.has_nms and len(outs) > 1:  # e.g. segment: (predictions, prototypes), as the torch model
+            return tuple(torch.from_numpy(o).float() for o in outs)
         if not self.has_nms:
             return torch.from_numpy(outs[0]).float()
         det = torch.from_numpy(outs[0]).float()  # (B, max_det, 6)

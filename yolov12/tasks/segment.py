@@ -39,7 +39,9 @@ class SegmentTask(Task):
     suffix = "-seg"
     target_keys = ("batch_idx", "cls", "bboxes", "masks")
     result_fields = ("boxes", "masks")
-    modes = ("train", "val", "predict")
+    modes = ("train", "val", "predict", "export")
+    export_outputs = ("output0", "output1")  # (B, 4 + nc + 32, A) predictions, (B, 32, H / 4, W / 4) prototypes
+    export_nms = False
     metric_columns = {
         "precision(B)": "box_precision", "recall(B)": "box_recall", "mAP50(B)": "box_map50",
         "mAP50-95(B)": "box_map50_95", "precision(M)": "mask_precision", "recall(M)": "mask_recall",
