@@ -57,7 +57,9 @@ def make_data(n: int, size: int, dets: int, nc: int, seed: int = 0):
             dm.append(m)
             ds.append(float(rng.random()))
             dc.append(c)
-        out.append((np.stack(gts), np.array(gcls), np.array(crowd), np.stack(dm), np.array(ds), np.array(dc)))
+        gm, dm = np.stack(gts), np.stack(dm)
+        boxes = (np.array([_box(m) for m in gm], np.float64), np.array([_box(m) for m in dm], np.float64))
+        out.append((gm, np.array(gcls), np.array(crowd), dm, np.array(ds), np.array(dc), boxes))
     return out
 
 
@@ -69,22 +71,20 @@ def _box(m):
 def run_ours(data, nc):
     import torch
     ev = MaskEvaluator(nc)
-    for gm, gc, cr, dm, ds, dc in data:
-        gb = np.array([_box(m) for m in gm], np.float64)
-        db = np.array([_box(m) for m in dm], np.float64)
+    for gm, gc, cr, dm, ds, dc, (gb, db) in data:
         ev.update_masks(db, ds, dc, torch.from_numpy(dm), gb, gc, torch.from_numpy(gm), cr)
-    return np.array([getattr(ev.compute(), k) for k in STAT_NAMES])
+    m = ev.compute()
+    return np.array([getattr(m, k) for k in STAT_NAMES])
 
 
 def run_coco(data, nc, COCO, COCOeval, mask_utils):
     ds_ = {"images": [], "annotations": [], "categories": [{"id": c} for c in range(nc)]}
     res = []
-    for i, (gm, gc, cr, dm, ds, dc) in enumerate(data):
+    for i, (gm, gc, cr, dm, ds, dc, (gb, _)) in enumerate(data):
         h, w = gm.shape[1:]
         ds_["images"].append({"id": i, "height": h, "width": w})
         g_rle = mask_utils.encode(np.asfortranarray(gm.transpose(1, 2, 0).astype(np.uint8)))
-        for m, r, c, k in zip(gm, g_rle, gc, cr):
-            x1, y1, x2, y2 = _box(m)
+        for m, r, c, k, (x1, y1, x2, y2) in zip(gm, g_rle, gc, cr, gb):
             ds_["annotations"].append({"id": len(ds_["annotations"]) + 1, "image_id": i, "category_id": int(c),
                                        "segmentation": r, "area": float(m.sum()), "iscrowd": int(k),
                                        "bbox": [float(x1), float(y1), float(x2 - x1), float(y2 - y1)]})

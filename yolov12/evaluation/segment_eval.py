@@ -28,11 +28,8 @@ def mask_iou(det: torch.Tensor, gt: torch.Tensor, crowd: np.ndarray | None = Non
     n, m = det.shape[0], gt.shape[0]
     if n == 0 or m == 0:
         return np.zeros((n, m))
-    d, g = det.flatten(1).bool(), gt.flatten(1).bool()
-    # only the columns some mask covers take part (most of an image is background for every mask)
-    cols = (d.any(0) | g.any(0)).nonzero().squeeze(1)
-    d, g = d[:, cols].float(), g[:, cols].float()
-    inter = (d @ g.T).double().numpy()  # exact: counts < 2^24 per block are exact in float32
+    d, g = det.flatten(1).to(torch.float32), gt.flatten(1).to(torch.float32)
+    inter = (d @ g.T).double().numpy()  # exact while a mask has < 2^24 pixels (float32 integers)
     da = d.sum(1).double().numpy()[:, None]
     ga = g.sum(1).double().numpy()[None, :]
     union = da + ga - inter
@@ -62,10 +59,10 @@ class MaskEvaluator(DetectionEvaluator):
                              f"{tuple(gt_masks.shape[1:])} differ in size")
         crowd = np.zeros(len(gt_classes), bool) if gt_crowd is None else np.asarray(gt_crowd).reshape(-1) != 0
         if gt_area is None:
-            gt_area = gt_masks.flatten(1).sum(1).double().numpy()
+            gt_area = torch.count_nonzero(gt_masks.flatten(1), 1).double().numpy()
         image_id = self.update(pred_boxes, pred_scores, pred_classes, gt_boxes, gt_classes, crowd, gt_area, image_id)
         self._iou.append(mask_iou(pred_masks, gt_masks, crowd))
-        self._det_area.append(pred_masks.flatten(1).sum(1).double().numpy())
+        self._det_area.append(torch.count_nonzero(pred_masks.flatten(1), 1).double().numpy())
         return image_id
 
     def _evaluate(self, gt: GroundTruthSet, dt: DetectionSet) -> COCOEvalResult:
@@ -123,7 +120,7 @@ class SegmentEvaluator:
         b = pred.boxes
         crowd, area = target.get("crowd"), target.get("area")
         if area is None and len(target["masks"]):
-            area = torch.as_tensor(target["masks"]).flatten(1).sum(1).double().numpy()
+            area = torch.count_nonzero(torch.as_tensor(target["masks"]).flatten(1), 1).double().numpy()
         i = self.mask.update_masks(b[:, :4], b[:, 4], b[:, 5], pred.masks, target["boxes"], target["cls"],
                                    target["masks"], crowd, area)
         self.box.update(b[:, :4], b[:, 4], b[:, 5], target["boxes"], target["cls"], crowd, area, image_id=i)
