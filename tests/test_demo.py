@@ -35,3 +35,12 @@ def test_pose_demo_runs_end_to_end(tmp_path):
     assert len(list(tmp_path.glob("predict*/*.png"))) == 2
     assert list((tmp_path / "train" / "weights").glob("best.safetensors"))
     assert (tmp_path / "val" / "metrics.json").exists()
+
+
+@pytest.mark.slow
+def test_segment_demo_runs_end_to_end(tmp_path):
+    summary = run_demo(DemoConfig(task="segment", epochs=1, imgsz=128, batch=8, workers=0, project=str(tmp_path),
+                                  predict_images=2))
+    assert 0.0 <= summary["mask mAP50-95"] <= summary["mask mAP50"] <= 1.0
+    assert len(list(tmp_path.glob("predict-seg*/*.png"))) + len(list(tmp_path.glob("predict-seg*/*.jpg"))) == 2
+    assert list((tmp_path / "train-seg" / "weights").glob("best.safetensors"))

@@ -47,11 +47,13 @@ def _background(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
 
 def compose_digit_image(
     digits: np.ndarray, labels: np.ndarray, rng: np.random.Generator, size: tuple[int, int],
-    n_range: tuple[int, int] = (1, 6), px_range: tuple[int, int] = (24, 96),
+    n_range: tuple[int, int] = (1, 6), px_range: tuple[int, int] = (24, 96), inks: list | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Paste 1-6 random digits (without overlap) on a random background.
 
-    Returns ((h, w, 3) uint8 BGR image, (n,) classes, (n, 4) normalised cxcywh boxes of each digit's ink).
+    Returns ((h, w, 3) uint8 BGR image, (n,) classes, (n, 4) normalised cxcywh boxes of each digit's ink). A list
+    given as ``inks`` receives, per digit, ``(x0, y0, ink)``: the (ch, cw) bool ink pixels (the pixels its box is
+    measured on) pasted at column x0, row y0 (the segmentation set's instance masks); the image is the same.
     """
     h, w = size
     img = _background(rng, h, w).astype(np.float32)
@@ -81,6 +83,8 @@ def compose_digit_image(
         ys, xs = np.nonzero(alpha > INK_THRESHOLD)
         bx1, by1, bx2, by2 = x0 + xs.min(), y0 + ys.min(), x0 + xs.max() + 1, y0 + ys.max() + 1
         taken.append((x0, y0, x0 + cw, y0 + ch))
+        if inks is not None:
+            inks.append((x0, y0, alpha > INK_THRESHOLD))
         cls.append(int(labels[j]))
         boxes.append([(bx1 + bx2) / 2 / w, (by1 + by2) / 2 / h, (bx2 - bx1) / w, (by2 - by1) / h])
     return img.astype(np.uint8), np.array(cls, np.int64), np.array(boxes, np.float32).reshape(-1, 4)

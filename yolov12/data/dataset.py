@@ -5,6 +5,8 @@ Each item is a dict (see :func:`yolov12.data.loader.collate_fn` for the batch co
 ``im_file``, ``ori_shape`` (h0, w0), ``resized_shape`` (H, W), ``ratio_pad`` (gain, (pad_w, pad_h)) and, when
 the labels have polygons, ``segments`` (n, K, 2) float32 normalised xy; for pose datasets (samples with
 keypoints) ``keypoints`` (n, K, 3) float32: normalised x, y and visibility (0 unlabelled, 1 occluded, 2 visible).
+With ``mask_ratio`` (segment labels) also ``masks``: the overlap index mask (H / r, W / r) (objects reordered
+largest mask first, value j + 1 = object j) or, without ``overlap_mask``, (n, H / r, W / r) one mask per object.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from yolov12.data.augment import (
 from yolov12.data.images import ImageReadError, imread, resize_long_side
 from yolov12.data.sample import Sample
 from yolov12.ops.boxes import xywh2xyxy, xyxy2xywh
+from yolov12.ops.masks import overlap_masks, polygons_to_masks
 from yolov12.utils import LOGGER, atomic_write_bytes
 
 CACHE_MODES = (None, "ram", "disk")
@@ -77,6 +80,8 @@ class YOLODataset(Dataset):
         seed: seed of the augmentation random generator (workers reseed from torch's per-worker seed).
         flip_idx: pose datasets: keypoint order after a left-right flip. Without it, left-right flips of objects
             with 2+ keypoints are switched off (logged once).
+        mask_ratio: when set (segment labels), items carry ``masks`` at (H / mask_ratio, W / mask_ratio) rasterised
+            from the transformed polygons; ``overlap_mask`` chooses one index mask per image or one per object.
     """
 
     def __init__(
@@ -94,12 +99,17 @@ class YOLODataset(Dataset):
         names: list[str] | None = None,
         prefix: str = "",
         flip_idx: list[int] | None = None,
+        mask_ratio: int | None = None,
+        overlap_mask: bool = True,
     ) -> None:
         if cache not in CACHE_MODES:
             raise ValueError(f"cache must be one of {CACHE_MODES}, got {cache!r}")
         if not samples:
             raise ValueError(f"{prefix}dataset has no images")
         self.imgsz, self.stride, self.pad = imgsz, stride, pad
+        if mask_ratio is not None and (not isinstance(mask_ratio, int) or mask_ratio < 1 or stride % mask_ratio):
+            raise ValueError(f"mask_ratio must be a positive integer dividing the stride {stride}, got {mask_ratio!r}")
+        self.mask_ratio, self.overlap_mask = mask_ratio, overlap_mask
         self.rect = rect
         self.batch_size = batch_size
         self.names = names
@@ -242,6 +252,8 @@ class YOLODataset(Dataset):
         s = self.samples[i]
         boxes = xywh2xyxy(s.boxes) * np.array([w, h, w, h], np.float32)
         seg = None
+        if s.segments is None and self.mask_ratio and not len(s):  # an empty image of a segment dataset
+            seg = np.zeros((0, 100, 2), np.float32)
         if s.segments is not None:
             seg = np.stack([resample_polygon(p) for p in s.segments]) if len(s) else np.zeros((0, 100, 2))
             seg = (seg * np.array([w, h], np.float32)).astype(np.float32)
@@ -337,8 +349,29 @@ class YOLODataset(Dataset):
             "resized_shape": (h, w),
             "ratio_pad": (float(ratio_pad[0]), (float(ratio_pad[1][0]), float(ratio_pad[1][1]))),
         }
-        if labels.segments is not None:
+        if self.mask_ratio:
+            item.update(self._masks(labels, h, w))
+        elif labels.segments is not None:
             item["segments"] = torch.from_numpy((labels.segments / np.array([w, h], np.float32)).astype(np.float32))
         if labels.keypoints is not None:
             item["keypoints"] = torch.from_numpy((labels.keypoints / np.array([w, h, 1], np.float32)).astype(np.float32))
         return item
+
+    def _masks(self, labels: Labels, h: int, w: int) -> dict[str, torch.Tensor]:
+        """``masks`` (and the objects reordered to match, with overlap masks) from the transformed polygons."""
+        if labels.segments is None:
+            raise ValueError(f"{self.prefix}segment labels without polygons (mask_ratio needs polygon labels)")
+        masks = polygons_to_masks(labels.segments, (h, w), self.mask_ratio)
+        cls, boxes, seg = labels.cls, labels.boxes, labels.segments
+        if self.overlap_mask:
+            index, order = overlap_masks(masks)
+            cls, boxes, seg, out = cls[order], boxes[order], seg[order], index
+        else:
+            out = masks
+        return {
+            "cls": torch.from_numpy(cls.astype(np.float32)),
+            "bboxes": torch.from_numpy((xyxy2xywh(boxes) / np.array([w, h, w, h], np.float32))
+                                       .astype(np.float32)).reshape(-1, 4),
+            "segments": torch.from_numpy((seg / np.array([w, h], np.float32)).astype(np.float32)),
+            "masks": torch.from_numpy(out),
+        }

@@ -6,6 +6,7 @@
   corners (kpt_shape [4, 3], flip_idx [1, 0, 3, 2]); 10 classes (see ``compose_pose``).
 - 'trees': 9 NEON aerial RGB tiles (400 px) with human-made tree-crown boxes from DeepForest 2.1.0 (MIT);
   one class 'Tree'.
+- 'digits-seg': the 'digits' images with each digit's instance mask (its own ink pixels) as a segment polygon.
 """
 
 from __future__ import annotations
@@ -18,11 +19,14 @@ import numpy as np
 
 from yolov12.data.compose import build_digits_dataset
 from yolov12.data.compose_pose import build_digits_pose_dataset
+from yolov12.data.compose_segment import build_digits_seg_dataset
 from yolov12.data.fetch import CACHE_ROOT
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
-EMBEDDED = ("digits", "trees", "digits-pose")
-COMPOSED = {"digits": build_digits_dataset, "digits-pose": build_digits_pose_dataset}  # composed from the digits
+# composed from the shipped digits (deterministic for n_train, n_val, seed)
+COMPOSED = {"digits": build_digits_dataset, "digits-seg": build_digits_seg_dataset,
+            "digits-pose": build_digits_pose_dataset}
+EMBEDDED = ("digits", "trees", "digits-seg", "digits-pose")
 
 
 def load_digit_crops() -> tuple[np.ndarray, np.ndarray]:

@@ -13,6 +13,8 @@ Batch contract (what the trainer, validator and loss consume), B images with n o
   present when some image has polygons.
 - ``keypoints``: float32 (n, K, 3) normalised x, y and visibility per object, aligned with ``cls``; pose datasets
   only.
+- ``masks`` (segment labels): (B, H / r, W / r) overlap index masks (value j + 1 = the image's j-th object in
+  batch order), or (n, H / r, W / r) one mask per object without ``overlap_mask``; r = ``mask_ratio``.
 """
 
 from __future__ import annotations
@@ -47,13 +49,16 @@ def build_dataset(
     seed: int = 0,
     workers: int = 4,
     label_format: LabelFormat = DETECT_LABELS,
+    mask_ratio: int = 4,
+    overlap_mask: bool = True,
 ) -> YOLODataset:
     """Scan split ``split`` of a dataset and wrap it in a :class:`YOLODataset`.
 
     ``augment`` None means validation behaviour (letterbox, no upscaling); pass ``rect=True`` (with the loader's
     ``batch_size``) for rectangular validation batches. ``cache`` is None, 'ram' or 'disk' (decoded images);
     ``label_cache`` toggles the scan cache (``cache_dir`` holds both when given). ``label_format``: what the
-    task's label lines hold (:class:`~yolov12.data.labels.LabelFormat`).
+    task's label lines hold (:class:`~yolov12.data.labels.LabelFormat`); segment labels give items ``masks`` at
+    1 / ``mask_ratio`` of the image (``overlap_mask``: one index mask per image).
     """
     cfg = load_data_config(data_cfg)
     prefix = f"{split}: "
@@ -65,6 +70,7 @@ def build_dataset(
         samples, imgsz=imgsz, augment=augment, rect=rect, batch_size=batch_size, stride=stride, cache=cache,
         cache_dir=cache_dir, seed=seed, names=cfg.names, prefix=prefix,
         flip_idx=cfg.flip_idx if label_format.kind == "pose" else None,
+        mask_ratio=mask_ratio if label_format.kind == "segment" else None, overlap_mask=overlap_mask,
     )
 
 
@@ -106,7 +112,25 @@ def collate_fn(items: list[dict[str, Any]]) -> dict[str, Any]:
         batch["keypoints"] = torch.cat(kpts).float()
     if any("segments" in it for it in items):
         batch["segments"] = [it.get("segments") for it in items]
+    if any("masks" in it for it in items):
+        batch["masks"] = _collate_masks([it["masks"] for it in items])
     return batch
+
+
+def _collate_masks(masks: list[torch.Tensor]) -> torch.Tensor:
+    """Overlap index masks (h, w) -> (B, H, W); per-object masks (n, h, w) -> (sum n, H, W); smaller ones padded."""
+    per_object = masks[0].ndim == 3
+    H = max(m.shape[-2] for m in masks)
+    W = max(m.shape[-1] for m in masks)
+    dtype = torch.int32 if any(m.dtype == torch.int32 for m in masks) else torch.uint8
+    out = []
+    for m in masks:
+        m = m.to(dtype)
+        if m.shape[-2:] != (H, W):
+            m = torch.nn.functional.pad(m.unsqueeze(0) if not per_object else m, (0, W - m.shape[-1], 0, H - m.shape[-2]))
+            m = m if per_object else m[0]
+        out.append(m)
+    return torch.cat(out) if per_object else torch.stack(out)
 
 
 def seed_worker(worker_id: int) -> None:

@@ -130,8 +130,12 @@ def _pick(cond: np.ndarray, ig: np.ndarray, iou: np.ndarray) -> tuple[np.ndarray
     return pool.any(-1), ~has_regular & pool.any(-1), np.where(pool, iou, -1.0).argmax(-1)
 
 
-def match_detections(gt: GroundTruthSet, dt: DetectionSet, num_classes: int, params: COCOParams) -> MatchResult:
-    """``computeIoU`` + ``evaluateImg`` for every image, category, area range and IoU threshold."""
+def match_detections(gt: GroundTruthSet, dt: DetectionSet, num_classes: int, params: COCOParams,
+                     pair_iou=None, det_area: np.ndarray | None = None) -> MatchResult:
+    """``computeIoU`` + ``evaluateImg`` for every image, category, area range and IoU threshold.
+
+    Box IoU by default; ``pair_iou(det_rows, gt_rows, crowd) -> iou`` (broadcast arrays of DetectionSet and
+    GroundTruthSet rows) replaces it (masks: iouType segm), and ``det_area`` (D,) the detections' own areas."""
     A, T, K = len(params.area_ranges), len(params.iou_thresholds), num_classes
     max_det = params.max_dets[-1]
     lo = np.array([r[0] for r in params.area_ranges])[:, None]
@@ -156,7 +160,7 @@ def match_detections(gt: GroundTruthSet, dt: DetectionSet, num_classes: int, par
     d_order, d_key, rank = d_order[take], d_key[take], rank[take]
     n = d_order.shape[0]
     d_xywh = dt.xywh[d_order]
-    d_area = d_xywh[:, 2] * d_xywh[:, 3]
+    d_area = d_xywh[:, 2] * d_xywh[:, 3] if det_area is None else np.asarray(det_area, np.float64)[d_order]
 
     matched = np.zeros((A, T, n), bool)
     ignored = np.zeros((A, T, n), bool)
@@ -176,7 +180,10 @@ def match_detections(gt: GroundTruthSet, dt: DetectionSet, num_classes: int, par
         valid = offs[None] < ng[idx, None]  # (n, gmax)
         gi = np.where(valid, gs[idx, None] + ng[idx, None] - 1 - offs[None], 0)  # (n, gmax), group reversed
         crowd = g_crowd[gi]
-        iou = _bb_iou(d_xywh[idx, None, :], g_xywh[gi], crowd)  # (n, gmax)
+        if pair_iou is None:
+            iou = _bb_iou(d_xywh[idx, None, :], g_xywh[gi], crowd)  # (n, gmax)
+        else:
+            iou = pair_iou(np.broadcast_to(d_order[idx, None], gi.shape), g_order[gi], crowd)
         elig = valid[None, None] & (~gt_taken[:, :, gi] | crowd[None, None])  # (A, T, n, gmax)
         cond = elig & (iou[None, None] >= thr[None, :, None, None])
         ig = g_ig[:, gi][:, None]  # (A, 1, n, gmax)

@@ -13,7 +13,9 @@ from typing import Sequence
 
 import numpy as np
 
-from yolov12.evaluation.coco_eval import STAT_NAMES, COCOParams, DetectionSet, GroundTruthSet, MatchResult, evaluate
+from yolov12.evaluation.coco_eval import (
+    STAT_NAMES, COCOEvalResult, COCOParams, DetectionSet, GroundTruthSet, MatchResult, evaluate,
+)
 from yolov12.evaluation.confusion import ConfusionMatrix
 from yolov12.utils import LOGGER
 
@@ -238,7 +240,7 @@ class DetectionEvaluator:
         """Evaluate everything accumulated so far."""
         t0 = time.perf_counter()
         gt, dt = self._flat()
-        res = evaluate(gt, dt, self.num_classes, self.params)
+        res = self._evaluate(gt, dt)
         p_all = res.precision[:, :, :, 0, -1]  # (T, R, K)
         valid = (p_all > -1).all(axis=(0, 1))
         ap = np.where(valid, np.where(p_all > -1, p_all, 0).mean(axis=(0, 1)), np.nan)
@@ -252,6 +254,10 @@ class DetectionEvaluator:
             per_class_num_gt=np.bincount(gt.cls[~gt.crowd], minlength=self.num_classes)[: self.num_classes],
             confusion_matrix=self.confusion.matrix.copy(), num_images=self.num_images, class_names=self.class_names,
         )
+
+    def _evaluate(self, gt: GroundTruthSet, dt: DetectionSet) -> COCOEvalResult:
+        """The COCO evaluation of the flat sets (boxes; a subclass may match by another IoU)."""
+        return evaluate(gt, dt, self.num_classes, self.params)
 
     def _pr_f1(self, match: MatchResult, dt: DetectionSet) -> tuple[float, float, float, float]:
         """P/R/F1 from the COCO matching at IoU 0.50, area 'all', maxDets[-1]; ignored detections dropped."""

@@ -147,12 +147,14 @@ class OnnxBackend(nn.Module):
         arr = x.detach().cpu().numpy().astype(self.input_dtype, copy=False)
         return self.session.run(None, {self.input_name: np.ascontiguousarray(arr)})
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor) -> torch.Tensor | tuple[torch.Tensor, ...]:
         outs = self.forward_raw(x)
         if self.kpt_shape is not None:  # pose: (pred, keypoints (B, K, D, A)) as the torch model's eval output
             pred = torch.from_numpy(outs[0]).float()
             k, d = self.kpt_shape
             return pred, pred[:, pred.shape[1] - k * d:].reshape(pred.shape[0], k, d, -1)
+        if not self.has_nms and len(outs) > 1:  # e.g. segment: (predictions, prototypes), as the torch model
+            return tuple(torch.from_numpy(o).float() for o in outs)
         if not self.has_nms:
             return torch.from_numpy(outs[0]).float()
         det = torch.from_numpy(outs[0]).float()  # (B, max_det, 6)

@@ -26,10 +26,11 @@ def export_path(model: nn.Module, cfg: ExportConfig) -> Path:
 def export_model(model: nn.Module, cfg: ExportConfig | None = None) -> Path:
     """Export a fused copy of ``model`` (left untouched) as ``cfg.format``; returns the written file's path."""
     cfg = cfg or ExportConfig()
-    get_task(model.cfg.task).require("export")
-    if cfg.nms and model.cfg.task == "pose":
-        raise ValueError("nms=True (NMS inside the graph) is for detection graphs; export pose models without it "
-                         "(the ONNX backend applies the pose NMS, keypoints included)")
+    task = get_task(model.cfg.task)
+    task.require("export")
+    if cfg.nms and not task.export_nms:
+        raise ValueError(f"task {task.name!r}: nms=True export is not available for this task yet; export without it "
+                         "(the ONNX backend runs the task's post-processing)")
     out = export_path(model, cfg)
     out.parent.mkdir(parents=True, exist_ok=True)
     net = export_form(model)  # a copy: the caller's model keeps its device, mode and modules
@@ -47,11 +48,11 @@ def export_model(model: nn.Module, cfg: ExportConfig | None = None) -> Path:
         from yolov12.export.quantize import quantize_int8
 
         fp32 = out.with_name(out.stem + "-fp32" + out.suffix)
-        export_onnx(graph, example, cfg, meta, fp32)
+        export_onnx(graph, example, cfg, meta, fp32, task.export_outputs)
         quantize_int8(fp32, out, images=cfg.data, keep_float=f"layers.{len(model.layers) - 1}")
         fp32.unlink()
     elif cfg.format == "onnx":
-        export_onnx(graph, example, cfg, meta, out)
+        export_onnx(graph, example, cfg, meta, out, task.export_outputs)
     else:
         export_torchscript(graph, example, meta, out)
     LOGGER.info(f"exported {cfg.format} to {out} ({out.stat().st_size / 1e6:.1f} MB)")

@@ -15,16 +15,20 @@ from yolov12.utils import LOGGER
 META_KEYS = ("names", "imgsz", "stride", "nc", "task", "yolov12_version")  # required to load as ours
 
 
-def export_onnx(graph: ExportGraph, example: torch.Tensor, cfg: ExportConfig, meta: dict[str, str], out: Path) -> Path:
-    """Trace ``graph`` on ``example`` (B, 3, H, W) and write ``out`` with ``meta`` as metadata_props."""
+def export_onnx(graph: ExportGraph, example: torch.Tensor, cfg: ExportConfig, meta: dict[str, str], out: Path,
+                output_names: tuple[str, ...] = ("output0",)) -> Path:
+    """Trace ``graph`` on ``example`` (B, 3, H, W) and write ``out`` with ``meta`` as metadata_props.
+    ``output_names``: the graph's outputs without NMS (the task's ``export_outputs``; extra ones, e.g. segment
+    prototypes (B, 32, H / 4, W / 4), get dynamic batch, height and width)."""
     import onnx
 
-    outputs = ["output0"] if graph.nms is None else ["detections", "num_dets"]
+    outputs = list(output_names) if graph.nms is None else ["detections", "num_dets"]
     dynamic_axes = None
     if cfg.dynamic:
         dynamic_axes = {"images": {0: "batch", 2: "height", 3: "width"}}
         if graph.nms is None:
             dynamic_axes["output0"] = {0: "batch", 2: "anchors"}
+            dynamic_axes.update({name: {0: "batch", 2: "height", 3: "width"} for name in outputs[1:]})
         else:
             dynamic_axes.update(detections={0: "batch"}, num_dets={0: "batch"})
     with warnings.catch_warnings():

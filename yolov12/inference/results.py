@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from yolov12.inference.keypoints import Keypoints, draw_keypoints, keypoint_fields, keypoint_records
+from yolov12.inference.masks import Masks, overlay_masks, polygon_lines
 from yolov12.inference.plotting import class_color, draw_boxes
 from yolov12.ops.boxes import xyxy2xywh
 from yolov12.utils import atomic_write_bytes, atomic_write_text
@@ -113,6 +114,7 @@ class Results:
         path: file path of the image/video, or a generated name (``image0``) for in-memory inputs.
         names: ``{class index: name}``.
         boxes: :class:`Boxes` with (n, 6) x1, y1, x2, y2 (pixels), conf, cls.
+        masks: :class:`~yolov12.inference.masks.Masks` (segment models; None otherwise), one per box.
         speed: milliseconds per image for ``preprocess``, ``inference`` and ``postprocess``.
         frame: frame index within a video (0 for still images).
         keypoints: pose models: :class:`~yolov12.inference.keypoints.Keypoints` (n, K, D) aligned with ``boxes``,
@@ -128,6 +130,7 @@ class Results:
         speed: dict[str, float] | None = None,
         frame: int = 0,
         keypoints: Array | None = None,
+        masks: Array | None = None,
     ) -> None:
         self.orig_img = orig_img
         self.orig_shape: tuple[int, int] = (int(orig_img.shape[0]), int(orig_img.shape[1]))
@@ -141,6 +144,7 @@ class Results:
         self.keypoints = None if keypoints is None else Keypoints(keypoints, self.orig_shape)
         if self.keypoints is not None and len(self.keypoints) != len(self.boxes):
             raise ValueError(f"{len(self.keypoints)} keypoint sets for {len(self.boxes)} boxes")
+        self.masks = None if masks is None else Masks(masks, self.orig_shape)
 
     def __len__(self) -> int:
         return len(self.boxes)
@@ -148,15 +152,17 @@ class Results:
     def __repr__(self) -> str:
         return f"Results(path={self.path!r}, orig_shape={self.orig_shape}, {self.verbose()})"
 
-    def _new(self, boxes: Boxes, keypoints: Keypoints | None = None) -> Results:
+    def _new(self, boxes: Boxes, keypoints: Keypoints | None = None, masks: Masks | None = None) -> Results:
         return Results(self.orig_img, self.path, self.names, boxes.data, self.speed, self.frame,
-                       keypoints=None if keypoints is None else keypoints.data)
+                       keypoints=None if keypoints is None else keypoints.data,
+                       masks=None if masks is None else masks.data)
 
     def cpu(self) -> Results:
-        return self._new(self.boxes.cpu(), self.keypoints and self.keypoints.cpu())
+        return self._new(self.boxes.cpu(), self.keypoints and self.keypoints.cpu(), self.masks and self.masks.cpu())
 
     def numpy(self) -> Results:
-        return self._new(self.boxes.numpy(), self.keypoints and self.keypoints.numpy())
+        return self._new(self.boxes.numpy(), self.keypoints and self.keypoints.numpy(),
+                         self.masks and self.masks.numpy())
 
     def _name(self, c: int) -> str:
         return self.names.get(c, str(c))
@@ -183,6 +189,7 @@ class Results:
             h, w = self.orig_shape
             xyxy = xyxy / np.array([w, h, w, h], dtype=np.float64)
         out = []
+        polys = None if self.masks is None else (self.masks.xyn if normalize else self.masks.xy)
         for box, cf, c in zip(xyxy, conf, cls, strict=True):
             x1, y1, x2, y2 = (round(float(v), decimals) for v in box)
             out.append(
@@ -193,6 +200,10 @@ class Results:
                     "box": {"x1": x1, "y1": y1, "x2": x2, "y2": y2},
                 }
             )
+            if polys is not None:
+                p = polys[len(out) - 1]
+                out[-1]["segments"] = {"x": [round(float(v), decimals) for v in p[:, 0]],
+                                       "y": [round(float(v), decimals) for v in p[:, 1]]}
         if self.keypoints is not None:
             for rec, kp in zip(out, keypoint_records(self.keypoints, normalize, decimals), strict=True):
                 rec["keypoints"] = kp
@@ -208,6 +219,8 @@ class Results:
         """
         img = np.ascontiguousarray(self.orig_img.copy())
         xyxy, cf, cls = self._rows()
+        if self.masks is not None:
+            overlay_masks(img, self.masks.numpy().data, [class_color(c) for c in cls])
         text = None
         if labels:
             text = [f"{self._name(c)} {p:.2f}" if conf else self._name(c) for c, p in zip(cls, cf, strict=True)]
@@ -232,6 +245,9 @@ class Results:
         """
         xywhn = self.boxes.numpy().xywhn.astype(np.float64)
         _, cf, cls = self._rows()
+        if self.masks is not None:  # segment label format: class and the normalised polygon
+            lines = polygon_lines(cls, self.masks.xyn, cf if save_conf else None)
+            return atomic_write_text(path, "".join(line + "\n" for line in lines))
         lines = []
         kpt = keypoint_fields(self.keypoints) if self.keypoints is not None else [[] for _ in cls]
         for c, box, p, kf in zip(cls, xywhn, cf, kpt, strict=True):

@@ -18,6 +18,7 @@ from yolov12.tasks.base import Task, TaskNotAvailable
 from yolov12.tasks.classify import ClassifyTask
 from yolov12.tasks.detect import DetectTask
 from yolov12.tasks.pose import PoseTask
+from yolov12.tasks.segment import SegmentTask
 from yolov12.weights import LoadedWeights, load_state_strict, load_weights
 
 __all__ = ["Task", "TaskNotAvailable", "get_task", "load_model", "model_name", "parse_model_name", "register_task",
@@ -52,6 +53,7 @@ def task_names() -> list[str]:
 register_task(DetectTask())
 register_task(ClassifyTask())
 register_task(PoseTask())
+register_task(SegmentTask())
 
 _PREFIXES = ("yolov12", "yolo12")
 

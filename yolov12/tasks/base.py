@@ -58,6 +58,10 @@ class Task:
     result_fields: ClassVar[tuple[str, ...]] = ()  # the Results attributes this task fills
     metric_columns: ClassVar[Mapping[str, str]] = {}  # results.csv column -> metrics key
     modes: ClassVar[tuple[str, ...]] = ()  # what it provides: of train, val, predict, export
+    # names of the exported graph's outputs without in-graph NMS (one per element of the eval output); a task whose
+    # eval output is a tuple (segment: predictions, prototypes) names each; the ONNX backend returns them as a tuple
+    export_outputs: ClassVar[tuple[str, ...]] = ("output0",)
+    export_nms: ClassVar[bool] = True  # whether nms=True (in-graph NMS) export exists for this task
 
     def _unavailable(self, what: str) -> TaskNotAvailable:
         return TaskNotAvailable(f"task {self.name!r}: {what} is not available for this task yet")

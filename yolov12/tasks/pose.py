@@ -37,6 +37,7 @@ class PoseTask(Task):
     suffix = "-pose"
     target_keys = ("batch_idx", "cls", "bboxes", "keypoints")
     result_fields = ("boxes", "keypoints")
+    export_nms = False  # the ONNX backend applies the pose NMS (keypoints included)
     modes = ("train", "val", "predict", "export")
     metric_columns = {"precision": "box_precision", "recall": "box_recall", "mAP50": "box_map50",
                       "mAP50-95": "box_map50_95", "pose_mAP50": "pose_map50", "pose_mAP50-95": "pose_map50_95"}

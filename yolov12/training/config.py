@@ -64,6 +64,8 @@ class TrainConfig:
     cls: float = 0.5
     dfl: float = 1.5
     expand_tiny_boxes: bool | None = None  # assigner: box sides < 16 px count as 16 px for candidates (recipe)
+    overlap_mask: bool = True  # segment: one index mask per image (else one mask per object)
+    mask_ratio: int = 4  # segment: training masks at imgsz / mask_ratio (4 = the prototype size)
     # --- augmentation (None: the paper's value for the model scale) --------------------------------------------
     mosaic: float = 1.0
     mixup: float | None = None

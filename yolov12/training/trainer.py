@@ -214,7 +214,7 @@ class Trainer:
         labels = task.label_format(self.data_cfg)
         self.train_set = build_dataset(self.data_cfg, "train", cfg.imgsz, augment=cfg.augment(model.cfg.scale),
                                        batch_size=batch, cache=cfg.cache, seed=cfg.seed, workers=cfg.workers,
-                                       label_format=labels)
+                                       label_format=labels, mask_ratio=cfg.mask_ratio, overlap_mask=cfg.overlap_mask)
         workers = loader_workers(cfg.workers, device)
         self.train_loader = build_dataloader(self.train_set, batch, workers, shuffle=True, seed=cfg.seed,
                                              rank=info.rank, world_size=info.world_size)

@@ -20,10 +20,11 @@ from yolov12.weights.safe_pickle import (
 _STEM_WIDTH = {s: int(64 * sc.width) for s, sc in SCALES.items()}  # layer 0 output channels
 # Which task a state dict is, read off its head: (task, the tensor whose first dimension is the class count), tried in
 # order; a head that shares another's keys (segment/pose/obb carry Detect's cv3 too) goes before it, keyed on a
-# tensor of its own.
-HEAD_SIGNATURES: tuple[tuple[str, str], ...] = (
+# tensor of its own. An optional third entry names the class-count tensor when the marker tensor is not it.
+HEAD_SIGNATURES: tuple[tuple[str, ...], ...] = (
     ("classify", "layers.9.linear.weight"),
-    ("pose", "layers.21.cv4.0.2.weight"),  # class count from cv3 (_head_classes); see _is_pose
+    ("segment", "layers.21.proto.cv3.conv.weight", "layers.21.cv3.0.2.weight"),
+    ("pose", "layers.21.cv4.0.2.weight", "layers.21.cv3.0.2.weight"),  # see _is_pose
     ("detect", "layers.21.cv3.0.2.weight"),
 )
 
@@ -61,23 +62,23 @@ def pose_kpt_shape(nk: int) -> tuple[int, int]:
     return (nk // 3, 3) if nk % 3 == 0 else (nk // 2, 2)
 
 
-def _signature_matches(task: str, key: str, state: dict[str, torch.Tensor]) -> bool:
-    return key in state and (task != "pose" or _is_pose(state))
+def _signature_matches(row: tuple[str, ...], state: dict[str, torch.Tensor]) -> bool:
+    return row[1] in state and row[-1] in state and (row[0] != "pose" or _is_pose(state))
 
 
 def infer_config(state: dict[str, torch.Tensor], kpt_shape: tuple[int, int] | None = None) -> ModelConfig:
     """Build the :class:`ModelConfig` that fits a (remapped) state dict. ``kpt_shape``: a pose model's (K, D) when
     the source says (a published checkpoint's yaml); otherwise read off ``cv4`` (:func:`pose_kpt_shape`)."""
-    head = next(((task, key) for task, key in HEAD_SIGNATURES if _signature_matches(task, key, state)), None)
+    row = next((row for row in HEAD_SIGNATURES if _signature_matches(row, state)), None)
+    head = None if row is None else (row[0], row[-1], row[1])  # task, class-count tensor, marker
     if "layers.0.conv.weight" not in state or head is None:
-        missing = "layers.0.conv.weight" if head else " / ".join(k for _, k in HEAD_SIGNATURES)
+        missing = "layers.0.conv.weight" if head else " / ".join(row[1] for row in HEAD_SIGNATURES)
         raise CheckpointFormatError(f"not a YOLOv12 state dict of a known task: missing {missing}")
     stem = state["layers.0.conv.weight"].shape[0]
     task, nc = head[0], state[head[1]].shape[0]
     pose: dict[str, Any] = {}
     if task == "pose":
-        nk = int(state[head[1]].shape[0])
-        nc = state["layers.21.cv3.0.2.weight"].shape[0]
+        nk = int(state[head[2]].shape[0])
         kpt = tuple(kpt_shape) if kpt_shape is not None else pose_kpt_shape(nk)
         if kpt[0] * kpt[1] != nk:
             raise CheckpointFormatError(f"the checkpoint says kpt_shape {list(kpt)} but its head has {nk} keypoint "

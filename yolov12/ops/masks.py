@@ -1,0 +1,157 @@
+"""Instance masks: polygons <-> masks, overlap index masks, prototype decoding, letterbox undo, COCO RLE.
+
+Conventions: polygons are (k, 2) xy in pixels of the image they belong to, pixel (x, y) covers [x, x+1) x [y, y+1);
+masks are (n, h, w) uint8/bool; boxes are xyxy pixels.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+_SHIFT = 4  # fixed-point bits for sub-pixel polygon vertices in cv2.fillPoly
+
+
+def polygon_to_mask(polygon: np.ndarray, hw: tuple[int, int], ratio: int = 1) -> np.ndarray:
+    """Rasterise one (k, 2) polygon (pixels of an image of size ``hw``) into an (h // ratio, w // ratio) uint8 mask.
+
+    A mask pixel is filled when its centre lies inside the polygon (the image downsampled by ``ratio``)."""
+    h, w = hw[0] // ratio, hw[1] // ratio
+    mask = np.zeros((h, w), np.uint8)
+    pts = np.asarray(polygon, np.float64).reshape(-1, 2) / ratio - 0.5  # cv2: integer coordinates = pixel centres
+    if len(pts) >= 3:
+        cv2.fillPoly(mask, [np.round(pts * (1 << _SHIFT)).astype(np.int32)], 1, lineType=cv2.LINE_8, shift=_SHIFT)
+    return mask
+
+
+def polygons_to_masks(polygons: np.ndarray | list, hw: tuple[int, int], ratio: int = 1) -> np.ndarray:
+    """n polygons -> (n, h // ratio, w // ratio) uint8 masks, one per polygon."""
+    h, w = hw[0] // ratio, hw[1] // ratio
+    if len(polygons) == 0:
+        return np.zeros((0, h, w), np.uint8)
+    return np.stack([polygon_to_mask(p, hw, ratio) for p in polygons])
+
+
+def overlap_masks(masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(n, h, w) instance masks -> (index mask (h, w), order): objects sorted by mask area, largest first; pixel
+    value j + 1 = the j-th object of ``order`` (smaller objects drawn over larger ones), 0 = background. uint8 for
+    up to 255 objects, else int32."""
+    n = len(masks)
+    order = np.argsort(-masks.reshape(n, -1).sum(1), kind="stable") if n else np.zeros(0, np.int64)
+    out = np.zeros(masks.shape[1:], np.uint8 if n < 256 else np.int32)
+    for j, k in enumerate(order):
+        out[masks[k] > 0] = j + 1
+    return out, order
+
+
+def mask_logits(protos: torch.Tensor, coefs: torch.Tensor) -> torch.Tensor:
+    """(nm, h, w) prototypes and (n, nm) coefficients -> (n, h, w) mask logits."""
+    nm, h, w = protos.shape
+    return (coefs @ protos.reshape(nm, -1)).reshape(-1, h, w)
+
+
+def crop_masks(masks: torch.Tensor, boxes: torch.Tensor) -> torch.Tensor:
+    """Zero (n, h, w) masks outside (n, 4) xyxy boxes (mask pixels; pixel x kept when x1 <= x < x2)."""
+    _, h, w = masks.shape
+    x1, y1, x2, y2 = boxes[:, :, None, None].unbind(1)
+    r = torch.arange(w, device=masks.device, dtype=boxes.dtype).view(1, 1, w)
+    c = torch.arange(h, device=masks.device, dtype=boxes.dtype).view(1, h, 1)
+    return masks * ((r >= x1) & (r < x2) & (c >= y1) & (c < y2))
+
+
+def masks_to_original(logits: torch.Tensor, in_hw: tuple[int, int], orig_hw: tuple[int, int],
+                      ratio_pad: tuple[float, tuple[float, float]] | None, boxes: torch.Tensor) -> torch.Tensor:
+    """Mask logits at prototype resolution (n, hp, wp) of a letterboxed input ``in_hw`` -> (n, H0, W0) bool masks in
+    the original image: upsampled to the input size, letterbox padding removed, resized to the original, cut to
+    the (n, 4) xyxy ``boxes`` (original pixels), thresholded at probability 0.5."""
+    n = logits.shape[0]
+    H0, W0 = orig_hw
+    if n == 0:
+        return torch.zeros((0, H0, W0), dtype=torch.bool, device=logits.device)
+    H, W = in_hw
+    if ratio_pad is None:
+        gain = min(H / H0, W / W0)
+        pad = ((W - W0 * gain) / 2, (H - H0 * gain) / 2)
+    else:
+        gain, pad = ratio_pad
+    x = F.interpolate(logits[None].float(), (H, W), mode="bilinear", align_corners=False)[0]
+    top, left = int(round(pad[1] - 0.1)), int(round(pad[0] - 0.1))
+    bottom, right = int(round(H0 * gain + pad[1] + 0.1)), int(round(W0 * gain + pad[0] + 0.1))
+    x = x[:, max(top, 0):min(bottom, H), max(left, 0):min(right, W)]
+    x = F.interpolate(x[None], (H0, W0), mode="bilinear", align_corners=False)[0]
+    return crop_masks(x, boxes.to(x.dtype)) > 0
+
+
+def mask_to_polygons(mask: np.ndarray) -> list[np.ndarray]:
+    """(h, w) binary mask -> its outer contours as (k, 2) float32 pixel polygons (vertices at pixel centres + 0.5),
+    largest first; parts with fewer than 3 points are dropped."""
+    contours, _ = cv2.findContours(np.ascontiguousarray(mask, dtype=np.uint8), cv2.RETR_EXTERNAL,
+                                   cv2.CHAIN_APPROX_SIMPLE)
+    polys = [c.reshape(-1, 2).astype(np.float32) + 0.5 for c in contours if len(c) >= 3]
+    return sorted(polys, key=lambda p: -cv2.contourArea(p))
+
+
+def rle_encode(mask: np.ndarray) -> dict:
+    """(h, w) binary mask -> COCO RLE ``{"size": [h, w], "counts": str}`` (column-major, compressed counts)."""
+    h, w = mask.shape
+    flat = np.asarray(mask, bool).T.reshape(-1)
+    change = np.flatnonzero(flat[1:] != flat[:-1]) + 1
+    bounds = np.concatenate([[0], change, [flat.size]])
+    runs = np.diff(bounds).tolist()
+    if flat.size and flat[0]:
+        runs = [0] + runs
+    return {"size": [h, w], "counts": _compress(runs)}
+
+
+def _compress(runs: list[int]) -> str:
+    """COCO's LEB128-like string encoding of run lengths (maskApi.c rleToString)."""
+    out = []
+    for i, x in enumerate(runs):
+        if i > 2:
+            x -= runs[i - 2]
+        more = True
+        while more:
+            c = x & 0x1F
+            x >>= 5
+            more = (x != -1) if (c & 0x10) else (x != 0)
+            if more:
+                c |= 0x20
+            out.append(chr(c + 48))
+    return "".join(out)
+
+
+def rle_decode(rle: dict) -> np.ndarray:
+    """COCO RLE (compressed string or uncompressed list counts) -> (h, w) uint8 mask."""
+    h, w = rle["size"]
+    counts = rle["counts"]
+    if isinstance(counts, str | bytes):
+        counts = _decompress(counts.decode() if isinstance(counts, bytes) else counts)
+    flat = np.zeros(h * w, np.uint8)
+    pos, val = 0, 0
+    for c in counts:
+        if val:
+            flat[pos:pos + c] = 1
+        pos += c
+        val ^= 1
+    return flat.reshape(w, h).T.copy()
+
+
+def _decompress(s: str) -> list[int]:
+    runs: list[int] = []
+    p = 0
+    while p < len(s):
+        x, k, more = 0, 0, True
+        while more:
+            c = ord(s[p]) - 48
+            x |= (c & 0x1F) << (5 * k)
+            more = bool(c & 0x20)
+            p += 1
+            k += 1
+            if not more and (c & 0x10):
+                x |= -1 << (5 * k)
+        if len(runs) > 2:
+            x += runs[-2]
+        runs.append(x)
+    return runs
