@@ -56,9 +56,8 @@ def regularize_rboxes(boxes: torch.Tensor, mode: str = "half_pi") -> torch.Tenso
     b = boxes.clone()
     w, h, r = boxes[..., 2], boxes[..., 3], boxes[..., 4]
     if mode == "half_pi":
-        q = torch.floor(r / (math.pi / 2))
-        r2 = r - q * (math.pi / 2)
-        r2 = torch.where(r2 >= math.pi / 2, r2 - math.pi / 2, r2)  # float rounding at the top end
+        q = torch.floor(r / (math.pi / 2) + 1e-6)  # an angle a hair under a quarter turn (float32 input) is 0
+        r2 = (r - q * (math.pi / 2)).clamp(min=0)
         odd = torch.remainder(q, 2) == 1
         b[..., 2], b[..., 3], b[..., 4] = torch.where(odd, h, w), torch.where(odd, w, h), r2
     elif mode == "long_side":
@@ -81,7 +80,7 @@ def corners_to_xywhr(corners: np.ndarray) -> np.ndarray:
     out = np.zeros((len(pts), 5), dtype=np.float32)
     for i, p in enumerate(pts):
         (cx, cy), (w, h), a = cv2.minAreaRect(p)
-        out[i] = (cx, cy, w, h, a / 180 * np.pi)
+        out[i] = (cx, cy, w, h, float(a) / 180 * math.pi)
     if len(out):
         out = regularize_rboxes(torch.from_numpy(out).double(), "half_pi").float().numpy()
     return out
@@ -199,17 +198,21 @@ def rotated_iou_matrix(b1: torch.Tensor, b2: torch.Tensor) -> torch.Tensor:
 
 
 # ------------------------------------------------------------------------------------------------ rotated NMS
-def rotated_nms(boxes: torch.Tensor, scores: torch.Tensor, iou: float, max_keep: int | None = None) -> torch.Tensor:
+def rotated_nms(boxes: torch.Tensor, scores: torch.Tensor, iou: float, max_keep: int | None = None,
+                idxs: torch.Tensor | None = None) -> torch.Tensor:
     """Greedy NMS on the exact rotated IoU: repeatedly keep the best remaining box and drop every remaining box
     overlapping it by more than ``iou``. (N, 5) xywhr, (N,) scores -> kept indices, best first (ties: lower index
-    first). Same result as the textbook one-pair-at-a-time loop (tested); the IoU matrix is computed once, then
-    one vector step per kept box."""
+    first). ``idxs`` (N,): only boxes of the same index (class) suppress each other. Same result as the textbook
+    one-pair-at-a-time loop (tested); the IoU matrix is computed once, then one vector step per kept box."""
     n = boxes.shape[0]
     if n == 0:
         return torch.zeros(0, dtype=torch.long, device=boxes.device)
     order = torch.sort(scores, descending=True, stable=True).indices
     b = boxes[order]
     sup = rotated_iou_matrix(b, b) > iou  # (N, N)
+    if idxs is not None:
+        c = idxs[order]
+        sup &= c[:, None] == c[None]
     remaining = torch.ones(n, dtype=torch.bool, device=boxes.device)
     keep: list[int] = []
     limit = n if max_keep is None else max_keep
