@@ -28,3 +28,4 @@ def test_obb_train_val_predict(digits_obb, tmp_path):
     res = loaded.predict(img, imgsz=96, conf=0.0, max_det=7)[0]
     assert res.obb is not None and len(res.obb) == len(res.boxes) <= 7
     assert res.obb.xywhr.shape[1] == 5
+
