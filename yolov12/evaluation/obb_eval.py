@@ -122,7 +122,7 @@ class OBBEvaluator:
         for name, c in (("predicted", pc), ("ground-truth", gc)):
             if c.size and (c.min() < 0 or c.max() >= self.nc):
                 raise ValueError(f"{name} class index outside [0, {self.nc})")
-        iou = rotated_iou_matrix(pred[:, :5], gt).numpy()
+        iou = rotated_iou_matrix(pred[:, :5], gt, min_iou=float(IOU_THRESHOLDS.min()) - 1e-6).numpy()
         scores = pred[:, 5].numpy()
         tp, ign = match_image(iou, pc, scores, gc, diff)
         self._tp.append(tp)

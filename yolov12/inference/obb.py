@@ -6,7 +6,8 @@ form (w the longer side, r in [-pi/4, 3pi/4)).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import cv2
 import numpy as np
@@ -176,3 +177,45 @@ class OBB:
                 cv2.rectangle(img, (x, y - th - 3), (x + tw, y), colors[i], -1, cv2.LINE_AA)
                 cv2.putText(img, texts[i], (x, y - 2), 0, lw / 3, (255, 255, 255), tf, cv2.LINE_AA)
         return img
+
+
+def merge_tiles(preds: Sequence[torch.Tensor], windows: Sequence[tuple[int, int, int, int]], hw: tuple[int, int],
+                iou: float = 0.7, agnostic: bool = False, overlap: int = 0, edge: float = 2.0) -> torch.Tensor:
+    """Per-tile predictions (n_i, 7) in tile pixels -> (n, 7) in image pixels: shifted by each window's origin,
+    then greedy rotated NMS across tiles (per class unless ``agnostic``). With ``overlap`` > 0 a prediction whose
+    enclosing box touches (within ``edge`` px) a tile side inside the image, and is smaller than the overlap, is
+    dropped first: a neighbouring tile sees that object whole."""
+    h, w = hw
+    parts = []
+    for p, (x0, y0, x1, y1) in zip(preds, windows, strict=True):
+        p = torch.as_tensor(p, dtype=torch.float32).reshape(-1, 7).clone()
+        if overlap > 0 and len(p):
+            e = xywhr_to_xyxy(p[:, :5])
+            small = ((e[:, 2] - e[:, 0]) < overlap) & ((e[:, 3] - e[:, 1]) < overlap)
+            cut = ((e[:, 0] < edge) & (x0 > 0)) | ((e[:, 1] < edge) & (y0 > 0)) | \
+                  ((e[:, 2] > x1 - x0 - edge) & (x1 < w)) | ((e[:, 3] > y1 - y0 - edge) & (y1 < h))
+            p = p[~(small & cut)]
+        p[:, 0] += x0
+        p[:, 1] += y0
+        parts.append(p)
+    allp = torch.cat(parts) if parts else torch.zeros(0, 7)
+    keep = rotated_nms(allp[:, :5].double(), allp[:, 5], iou, idxs=None if agnostic else allp[:, 6].long())
+    return allp[keep]
+
+
+def predict_tiled(predict: Callable[[list[np.ndarray]], list[Any]], img: np.ndarray, tile: int = 1024,
+                  overlap: int = 200, iou: float = 0.7, agnostic: bool = False, path: str = "image0",
+                  names: dict[int, str] | None = None) -> Any:
+    """Oriented-box prediction on a large image, tile by tile: ``predict(crops)`` returns one ``Results`` (with
+    ``obb``) per crop, e.g. ``lambda crops: model.predict(crops, imgsz=tile)``; the tiles' boxes are merged with
+    :func:`merge_tiles`. Returns one ``Results`` for the whole image."""
+    from yolov12.data.formats.dota import tile_windows
+    from yolov12.inference.results import Results
+
+    h, w = img.shape[:2]
+    windows = tile_windows(h, w, tile, overlap)
+    res = predict([np.ascontiguousarray(img[y0:y1, x0:x1]) for x0, y0, x1, y1 in windows])
+    preds = [torch.as_tensor(r.obb.data) for r in res]
+    merged = merge_tiles(preds, windows, (h, w), iou, agnostic, overlap)
+    names = names if names is not None else (res[0].names if res else {})
+    return Results(img, path, names, obb=OBB(merged, (h, w)))

@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 __all__ = [
-    "corners_to_xywhr", "probiou", "probiou_matrix", "regularize_rboxes", "rotated_iou", "rotated_iou_matrix",
+    "candidate_pairs", "corners_to_xywhr", "probiou", "probiou_matrix", "regularize_rboxes", "rotated_iou", "rotated_iou_matrix",
     "rotated_nms", "xywhr_to_corners", "xywhr_to_xyxy",
 ]
 
@@ -182,37 +182,67 @@ def rotated_iou(b1: torch.Tensor, b2: torch.Tensor, chunk: int = 1 << 18) -> tor
     return torch.cat(out) if out else b1.new_zeros(0)
 
 
-def rotated_iou_matrix(b1: torch.Tensor, b2: torch.Tensor) -> torch.Tensor:
-    """(N, 5) x (M, 5) xywhr -> (N, M) exact IoU. Only pairs whose circumscribed circles meet are clipped."""
+def candidate_pairs(b1: torch.Tensor, b2: torch.Tensor, min_iou: float = 0.0, upper: bool = False,
+                    chunk: int = 1024) -> tuple[torch.Tensor, torch.Tensor]:
+    """Index pairs (i, j) of (N, 5) and (M, 5) xywhr boxes whose exact IoU may exceed ``min_iou``: the enclosing
+    axis-aligned boxes overlap and the bound IoU <= (enclosing-box intersection) / max(area_i, area_j) (each box
+    lies inside its enclosing box, and the union is at least the larger area) exceeds ``min_iou``. ``upper``: only
+    i < j (one matrix, b1 = b2). Rows are processed ``chunk`` at a time; pairs come out sorted by i."""
+    e1, e2 = xywhr_to_xyxy(b1), xywhr_to_xyxy(b2)
+    a1, a2 = b1[:, 2] * b1[:, 3], b2[:, 2] * b2[:, 3]
+    ii, jj = [], []
+    for s in range(0, b1.shape[0], chunk):
+        e = e1[s:s + chunk]
+        wx = (torch.minimum(e[:, None, 2], e2[None, :, 2]) - torch.maximum(e[:, None, 0], e2[None, :, 0])).clamp(min=0)
+        wy = (torch.minimum(e[:, None, 3], e2[None, :, 3]) - torch.maximum(e[:, None, 1], e2[None, :, 1])).clamp(min=0)
+        inter = wx * wy
+        ok = (inter > 0) & (inter > min_iou * torch.maximum(a1[s:s + chunk, None], a2[None]))
+        if upper:
+            ok &= torch.arange(s, s + e.shape[0], device=b1.device)[:, None] < torch.arange(b2.shape[0],
+                                                                                          device=b1.device)[None]
+        i, j = ok.nonzero(as_tuple=True)
+        ii.append(i + s)
+        jj.append(j)
+    if not ii:
+        z = torch.zeros(0, dtype=torch.long, device=b1.device)
+        return z, z
+    return torch.cat(ii), torch.cat(jj)
+
+
+def rotated_iou_matrix(b1: torch.Tensor, b2: torch.Tensor, min_iou: float = 0.0) -> torch.Tensor:
+    """(N, 5) x (M, 5) xywhr -> (N, M) exact IoU. Only pairs that can overlap are clipped (:func:`candidate_pairs`);
+    with ``min_iou`` > 0 pairs whose IoU cannot exceed it may be reported as 0 (callers that only compare with a
+    threshold of at least ``min_iou``)."""
     n, m = b1.shape[0], b2.shape[0]
     out = b1.new_zeros((n, m))
     if n == 0 or m == 0:
         return out
-    r1 = b1[:, 2:4].norm(dim=1) / 2
-    r2 = b2[:, 2:4].norm(dim=1) / 2
-    near = torch.cdist(b1[:, :2], b2[:, :2]) < (r1[:, None] + r2[None])
-    i, j = near.nonzero(as_tuple=True)
+    i, j = candidate_pairs(b1, b2, min_iou)
     if i.numel():
         out[i, j] = rotated_iou(b1[i], b2[j])
     return out
-
-
 # ------------------------------------------------------------------------------------------------ rotated NMS
 def rotated_nms(boxes: torch.Tensor, scores: torch.Tensor, iou: float, max_keep: int | None = None,
                 idxs: torch.Tensor | None = None) -> torch.Tensor:
     """Greedy NMS on the exact rotated IoU: repeatedly keep the best remaining box and drop every remaining box
     overlapping it by more than ``iou``. (N, 5) xywhr, (N,) scores -> kept indices, best first (ties: lower index
     first). ``idxs`` (N,): only boxes of the same index (class) suppress each other. Same result as the textbook
-    one-pair-at-a-time loop (tested); the IoU matrix is computed once, then one vector step per kept box."""
+    one-pair-at-a-time loop (tested): the overlapping pairs (exact IoU > ``iou``, among the pairs that
+    :func:`candidate_pairs` cannot rule out) are found once, then one vector step per kept box."""
     n = boxes.shape[0]
     if n == 0:
         return torch.zeros(0, dtype=torch.long, device=boxes.device)
     order = torch.sort(scores, descending=True, stable=True).indices
     b = boxes[order]
-    sup = rotated_iou_matrix(b, b) > iou  # (N, N)
+    i, j = candidate_pairs(b, b, iou, upper=True)  # sparse: only pairs that may overlap by more than iou
     if idxs is not None:
         c = idxs[order]
-        sup &= c[:, None] == c[None]
+        same = c[i] == c[j]
+        i, j = i[same], j[same]
+    if i.numel():
+        hit = rotated_iou(b[i], b[j]) > iou
+        i, j = i[hit], j[hit]
+    rowptr = torch.searchsorted(i, torch.arange(n + 1, device=boxes.device))  # pairs of row k: rowptr[k]:rowptr[k+1]
     remaining = torch.ones(n, dtype=torch.bool, device=boxes.device)
     keep: list[int] = []
     limit = n if max_keep is None else max_keep
@@ -223,7 +253,7 @@ def rotated_nms(boxes: torch.Tensor, scores: torch.Tensor, iou: float, max_keep:
             break
         idx = idx + int(nz[0])
         keep.append(idx)
-        remaining &= ~sup[idx]
+        remaining[j[rowptr[idx]:rowptr[idx + 1]]] = False
         remaining[idx] = False
     return order[torch.tensor(keep, dtype=torch.long, device=boxes.device)]
 
