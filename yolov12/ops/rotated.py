@@ -187,7 +187,7 @@ def candidate_pairs(b1: torch.Tensor, b2: torch.Tensor, min_iou: float = 0.0, up
     """Index pairs (i, j) of (N, 5) and (M, 5) xywhr boxes whose exact IoU may exceed ``min_iou``: the enclosing
     axis-aligned boxes overlap and the bound IoU <= (enclosing-box intersection) / max(area_i, area_j) (each box
     lies inside its enclosing box, and the union is at least the larger area) exceeds ``min_iou``. ``upper``: only
-    i < j (one matrix, b1 = b2). Rows are processed ``chunk`` at a time; pairs come out sorted by i."""
+    i < j (one matrix, b1 = b2). With ``min_iou`` > 0 also IoU <= smaller area / larger area. Rows are processed ``chunk`` at a time; pairs come out sorted by i."""
     e1, e2 = xywhr_to_xyxy(b1), xywhr_to_xyxy(b2)
     a1, a2 = b1[:, 2] * b1[:, 3], b2[:, 2] * b2[:, 3]
     ii, jj = [], []
@@ -196,7 +196,10 @@ def candidate_pairs(b1: torch.Tensor, b2: torch.Tensor, min_iou: float = 0.0, up
         wx = (torch.minimum(e[:, None, 2], e2[None, :, 2]) - torch.maximum(e[:, None, 0], e2[None, :, 0])).clamp(min=0)
         wy = (torch.minimum(e[:, None, 3], e2[None, :, 3]) - torch.maximum(e[:, None, 1], e2[None, :, 1])).clamp(min=0)
         inter = wx * wy
-        ok = (inter > 0) & (inter > min_iou * torch.maximum(a1[s:s + chunk, None], a2[None]))
+        big = torch.maximum(a1[s:s + chunk, None], a2[None])
+        ok = (inter > 0) & (inter > min_iou * big)
+        if min_iou > 0:  # IoU <= smaller area / larger area too
+            ok &= torch.minimum(a1[s:s + chunk, None], a2[None]) > min_iou * big
         if upper:
             ok &= torch.arange(s, s + e.shape[0], device=b1.device)[:, None] < torch.arange(b2.shape[0],
                                                                                           device=b1.device)[None]
@@ -227,19 +230,19 @@ def rotated_nms(boxes: torch.Tensor, scores: torch.Tensor, iou: float, max_keep:
     """Greedy NMS on the exact rotated IoU: repeatedly keep the best remaining box and drop every remaining box
     overlapping it by more than ``iou``. (N, 5) xywhr, (N,) scores -> kept indices, best first (ties: lower index
     first). ``idxs`` (N,): only boxes of the same index (class) suppress each other. Same result as the textbook
-    one-pair-at-a-time loop (tested): the overlapping pairs (exact IoU > ``iou``, among the pairs that
-    :func:`candidate_pairs` cannot rule out) are found once, then one vector step per kept box."""
+    one-pair-at-a-time loop (tested): the pairs that may overlap by more than ``iou`` are found once
+    (:func:`candidate_pairs`) and their exact IoU computed in one batch, then one vector step per kept box."""
     n = boxes.shape[0]
     if n == 0:
         return torch.zeros(0, dtype=torch.long, device=boxes.device)
     order = torch.sort(scores, descending=True, stable=True).indices
     b = boxes[order]
-    i, j = candidate_pairs(b, b, iou, upper=True)  # sparse: only pairs that may overlap by more than iou
+    i, j = candidate_pairs(b, b, iou, upper=True)  # sparse, sorted by i
     if idxs is not None:
         c = idxs[order]
         same = c[i] == c[j]
         i, j = i[same], j[same]
-    if i.numel():
+    if i.numel():  # one batched exact-IoU call (cheaper than one call per kept box)
         hit = rotated_iou(b[i], b[j]) > iou
         i, j = i[hit], j[hit]
     rowptr = torch.searchsorted(i, torch.arange(n + 1, device=boxes.device))  # pairs of row k: rowptr[k]:rowptr[k+1]
