@@ -32,6 +32,7 @@ class OBBTask(Task):
     result_fields = ("obb",)
     target_keys = ("batch_idx", "cls", "rboxes")
     modes = ("train", "val", "predict", "export")
+    export_nms = False  # the in-graph NMS is axis-aligned; the ONNX backend applies the rotated NMS
     metric_columns = {"precision": "precision", "recall": "recall", "mAP50": "map50", "mAP50-95": "map50_95"}
 
     def build_model(self, cfg: ModelConfig) -> OBBModel:
