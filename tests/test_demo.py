@@ -44,3 +44,13 @@ def test_segment_demo_runs_end_to_end(tmp_path):
     assert 0.0 <= summary["mask mAP50-95"] <= summary["mask mAP50"] <= 1.0
     assert len(list(tmp_path.glob("predict-seg*/*.png"))) + len(list(tmp_path.glob("predict-seg*/*.jpg"))) == 2
     assert list((tmp_path / "train-seg" / "weights").glob("best.safetensors"))
+
+
+@pytest.mark.slow
+def test_obb_demo_runs_end_to_end(tmp_path):
+    summary = run_demo(DemoConfig(task="obb", epochs=1, imgsz=128, batch=8, workers=0, project=str(tmp_path),
+                                  predict_images=2))
+    assert 0.0 <= summary["mAP50-95"] <= summary["mAP50"] <= 1.0
+    assert len(list(tmp_path.glob("predict-obb*/*.png"))) + len(list(tmp_path.glob("predict-obb*/*.jpg"))) == 2
+    assert list((tmp_path / "train-obb" / "weights").glob("best.safetensors"))
+    assert (tmp_path / "val-obb" / "metrics.json").exists()

@@ -204,9 +204,9 @@ def cmd_data(args: dict, sub: str | None) -> int:
         print(f"dataset ready: {path}")
         return 0
     if sub == "convert":
-        from yolov12.data.convert import coco_to_yolo, voc_to_yolo
+        from yolov12.data.convert import coco_to_yolo, dota_to_yolo, voc_to_yolo
 
-        check_known(args, ["format", "src", "images", "out", "split"], "data convert")
+        check_known(args, ["format", "src", "images", "out", "split", "tile", "overlap"], "data convert")
         fmt = str(_require(args, "format", "data convert")).lower()
         src, images, out = (str(_require(args, k, "data convert")) for k in ("src", "images", "out"))
         split = args.get("split", "train")
@@ -218,12 +218,17 @@ def cmd_data(args: dict, sub: str | None) -> int:
             from yolov12.data.formats.coco_pose import coco_pose_to_yolo
 
             path = coco_pose_to_yolo(src, images, out, split=split)
+        elif fmt == "dota":
+            tile = args.get("tile")
+            path = dota_to_yolo(src, images, out, split=split, tile=None if tile is None else int(tile),
+                                overlap=int(args.get("overlap", 200)))
         else:
-            raise CLIError(f"format must be coco, coco-pose or voc, got {fmt!r}")
+            raise CLIError(f"format must be coco, coco-pose, voc or dota, got {fmt!r}")
         print(f"written: {path}")
         return 0
     raise CLIError("usage: yolov12 data fetch name=digits|trees [dest=DIR] | "
-                   "yolov12 data convert format=coco|coco-pose|voc src=JSON_OR_XML_DIR images=DIR out=DIR [split=train]")
+                   "yolov12 data convert format=coco|coco-pose|voc|dota src=JSON_XML_OR_TXT_DIR images=DIR out=DIR "
+                   "[split=train] [tile=N overlap=M (dota)]")
 
 
 def cmd_demo(args: dict) -> int:

@@ -83,6 +83,25 @@ def voc_to_yolo(
     return write_yolo_dataset(samples, names, out_dir, split, link)
 
 
+def dota_to_yolo(
+    label_dir: str | Path, images_dir: str | Path, out_dir: str | Path, split: str = "train",
+    names: list[str] | None = None, skip_difficult: bool = False, link: bool = False, tile: int | None = None,
+    overlap: int = 200,
+) -> Path:
+    """DOTA label folder (``x1 y1 ... x4 y4 category difficult`` in pixels) + image folder -> YOLO OBB dataset
+    (normalised corners) in ``out_dir``. ``tile``: also cut the images into tile x tile crops overlapping by
+    ``overlap`` px (large aerial images), objects kept when 70% visible. Returns data.yaml."""
+    from yolov12.data.formats.dota import read_dota, split_obb_dataset
+
+    _check_inputs(label_dir, images_dir)
+    samples, names = read_dota(label_dir, images_dir, names=names, skip_difficult=skip_difficult)
+    if tile:
+        if not samples:
+            raise ValueError("no image could be converted (the reasons are logged above); nothing written")
+        return split_obb_dataset(samples, out_dir, names, split, tile=int(tile), overlap=int(overlap))
+    return write_yolo_dataset(samples, names, out_dir, split, link)
+
+
 def _check_inputs(src: str | Path, images_dir: str | Path) -> None:
     if not Path(src).exists():
         raise FileNotFoundError(f"annotations not found: {src}")

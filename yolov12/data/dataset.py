@@ -7,6 +7,9 @@ the labels have polygons, ``segments`` (n, K, 2) float32 normalised xy; for pose
 keypoints) ``keypoints`` (n, K, 3) float32: normalised x, y and visibility (0 unlabelled, 1 occluded, 2 visible).
 With ``mask_ratio`` (segment labels) also ``masks``: the overlap index mask (H / r, W / r) (objects reordered
 largest mask first, value j + 1 = object j) or, without ``overlap_mask``, (n, H / r, W / r) one mask per object.
+For oriented-box labels (format ``obb``) ``rboxes`` (n, 5) float32: cx / W, cy / H, w / W, h / H and the angle in
+radians in [0, pi/2) of each object's minimum-area rectangle, refit from its transformed corners
+(:mod:`yolov12.data.obb`).
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ from yolov12.data.augment import (
     resample_polygon,
 )
 from yolov12.data.images import ImageReadError, imread, resize_long_side
+from yolov12.data.labels import DETECT_LABELS, LabelFormat
+from yolov12.data.obb import densify_quads, rboxes_from_points
 from yolov12.data.sample import Sample
 from yolov12.ops.boxes import xywh2xyxy, xyxy2xywh
 from yolov12.ops.masks import overlap_masks, polygons_to_masks
@@ -82,6 +87,7 @@ class YOLODataset(Dataset):
             with 2+ keypoints are switched off (logged once).
         mask_ratio: when set (segment labels), items carry ``masks`` at (H / mask_ratio, W / mask_ratio) rasterised
             from the transformed polygons; ``overlap_mask`` chooses one index mask per image or one per object.
+        label_format: the task's label format; ``obb`` adds the ``rboxes`` key to each item.
     """
 
     def __init__(
@@ -101,6 +107,7 @@ class YOLODataset(Dataset):
         flip_idx: list[int] | None = None,
         mask_ratio: int | None = None,
         overlap_mask: bool = True,
+        label_format: LabelFormat = DETECT_LABELS,
     ) -> None:
         if cache not in CACHE_MODES:
             raise ValueError(f"cache must be one of {CACHE_MODES}, got {cache!r}")
@@ -114,6 +121,7 @@ class YOLODataset(Dataset):
         self.batch_size = batch_size
         self.names = names
         self.prefix = prefix
+        self.obb = label_format.kind == "obb"
         self.rng = np.random.default_rng(seed)
         self.samples = list(samples)
         self.flip_idx = list(flip_idx) if flip_idx is not None else None
@@ -254,8 +262,11 @@ class YOLODataset(Dataset):
         seg = None
         if s.segments is None and self.mask_ratio and not len(s):  # an empty image of a segment dataset
             seg = np.zeros((0, 100, 2), np.float32)
-        if s.segments is not None:
-            seg = np.stack([resample_polygon(p) for p in s.segments]) if len(s) else np.zeros((0, 100, 2))
+        if s.segments is not None or self.obb:  # obb: always an array (a background tile must not drop them all)
+            if self.obb:  # corners kept exactly (the refit box must not shrink)
+                seg = densify_quads(np.stack(s.segments), 100) if len(s) and s.segments else np.zeros((0, 100, 2))
+            else:
+                seg = np.stack([resample_polygon(p) for p in s.segments]) if len(s) else np.zeros((0, 100, 2))
             seg = (seg * np.array([w, h], np.float32)).astype(np.float32)
         kpt = None
         if s.keypoints is not None:
@@ -338,6 +349,12 @@ class YOLODataset(Dataset):
         b = labels.boxes
         keep = ((b[:, 2] - b[:, 0]) > 0) & ((b[:, 3] - b[:, 1]) > 0)
         labels = labels.select(keep)
+        rboxes = None
+        if self.obb:
+            pts = labels.segments if labels.segments is not None else np.zeros((0, 4, 2), np.float32)
+            rboxes = rboxes_from_points(pts)
+            keep = (rboxes[:, 2] > 0) & (rboxes[:, 3] > 0)  # a rotated box squeezed flat by clipping
+            labels, rboxes = labels.select(keep), rboxes[keep]
         norm = np.array([w, h, w, h], np.float32)
         item = {
             # BGR HWC -> RGB CHW in numpy: torch's uint8 permute().contiguous() is ~30x slower on CPU
@@ -355,6 +372,8 @@ class YOLODataset(Dataset):
             item["segments"] = torch.from_numpy((labels.segments / np.array([w, h], np.float32)).astype(np.float32))
         if labels.keypoints is not None:
             item["keypoints"] = torch.from_numpy((labels.keypoints / np.array([w, h, 1], np.float32)).astype(np.float32))
+        if rboxes is not None:
+            item["rboxes"] = torch.from_numpy((rboxes / np.array([w, h, w, h, 1], np.float32)).astype(np.float32))
         return item
 
     def _masks(self, labels: Labels, h: int, w: int) -> dict[str, torch.Tensor]:

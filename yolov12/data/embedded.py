@@ -4,6 +4,8 @@
   deterministically into detection images of 224-320 px with 1-6 digits each; 10 classes '0'..'9'.
 - 'digits-pose': the same digits on cards warped by random perspective transforms, keypoints = each card's 4
   corners (kpt_shape [4, 3], flip_idx [1, 0, 3, 2]); 10 classes (see ``compose_pose``).
+- 'digits-obb': the same digits pasted at random angles (+/- 60 degrees), each labelled with its oriented box
+  (the digit's tight ink box turned with it), OBB label format; 10 classes.
 - 'trees': 9 NEON aerial RGB tiles (400 px) with human-made tree-crown boxes from DeepForest 2.1.0 (MIT);
   one class 'Tree'.
 - 'digits-seg': the 'digits' images with each digit's instance mask (its own ink pixels) as a segment polygon.
@@ -18,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from yolov12.data.compose import build_digits_dataset
+from yolov12.data.compose_obb import build_digits_obb_dataset
 from yolov12.data.compose_pose import build_digits_pose_dataset
 from yolov12.data.compose_segment import build_digits_seg_dataset
 from yolov12.data.fetch import CACHE_ROOT
@@ -25,8 +28,8 @@ from yolov12.data.fetch import CACHE_ROOT
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
 # composed from the shipped digits (deterministic for n_train, n_val, seed)
 COMPOSED = {"digits": build_digits_dataset, "digits-seg": build_digits_seg_dataset,
-            "digits-pose": build_digits_pose_dataset}
-EMBEDDED = ("digits", "trees", "digits-seg", "digits-pose")
+            "digits-pose": build_digits_pose_dataset, "digits-obb": build_digits_obb_dataset}
+EMBEDDED = ("digits", "trees", "digits-seg", "digits-pose", "digits-obb")
 
 
 def load_digit_crops() -> tuple[np.ndarray, np.ndarray]:

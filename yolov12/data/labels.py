@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+from yolov12.data.obb import quad_problem
+
 CLIP_TOLERANCE = 0.01  # coordinates within this distance outside [0, 1] are clipped; farther ones are dropped
 
 
@@ -201,6 +203,10 @@ def parse_label_text(text: str, nc: int, name: str = "<labels>", fmt: LabelForma
             seg = pts
         if xyxy is None:
             res.problems.append(f"{where}: coordinates far outside [0, 1]")
+            res.dropped += 1
+            continue
+        if fmt.kind == "obb" and (why := quad_problem(seg)) is not None:
+            res.problems.append(f"{where}: {why}")
             res.dropped += 1
             continue
         if clipped:

@@ -15,6 +15,8 @@ Batch contract (what the trainer, validator and loss consume), B images with n o
   only.
 - ``masks`` (segment labels): (B, H / r, W / r) overlap index masks (value j + 1 = the image's j-th object in
   batch order), or (n, H / r, W / r) one mask per object without ``overlap_mask``; r = ``mask_ratio``.
+- ``rboxes``: float32 (n, 5) oriented boxes cx / W, cy / H, w / W, h / H, angle (radians), in object order; only
+  for oriented-box datasets (label format ``obb``).
 """
 
 from __future__ import annotations
@@ -71,6 +73,7 @@ def build_dataset(
         cache_dir=cache_dir, seed=seed, names=cfg.names, prefix=prefix,
         flip_idx=cfg.flip_idx if label_format.kind == "pose" else None,
         mask_ratio=mask_ratio if label_format.kind == "segment" else None, overlap_mask=overlap_mask,
+        label_format=label_format,
     )
 
 
@@ -114,6 +117,13 @@ def collate_fn(items: list[dict[str, Any]]) -> dict[str, Any]:
         batch["segments"] = [it.get("segments") for it in items]
     if any("masks" in it for it in items):
         batch["masks"] = _collate_masks([it["masks"] for it in items])
+    if any("rboxes" in it for it in items):
+        rb = []
+        for it in items:  # renormalised like the boxes when an image was padded
+            h, w = it["img"].shape[1:]
+            r = it.get("rboxes", torch.zeros(0, 5))
+            rb.append(r * torch.tensor([w / W, h / H, w / W, h / H, 1.0], dtype=torch.float32))
+        batch["rboxes"] = torch.cat(rb).reshape(-1, 5).float()
     return batch
 
 

@@ -10,6 +10,7 @@ import json
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -119,6 +120,8 @@ class Results:
         frame: frame index within a video (0 for still images).
         keypoints: pose models: :class:`~yolov12.inference.keypoints.Keypoints` (n, K, D) aligned with ``boxes``,
             else None.
+        obb: oriented boxes (:class:`~yolov12.inference.obb.OBB`, (n, 7) cx, cy, w, h, r, conf, cls) for the obb
+            task, else None; ``boxes`` then holds their enclosing axis-aligned boxes.
     """
 
     def __init__(
@@ -131,13 +134,15 @@ class Results:
         frame: int = 0,
         keypoints: Array | None = None,
         masks: Array | None = None,
+        obb: Any = None,
     ) -> None:
         self.orig_img = orig_img
         self.orig_shape: tuple[int, int] = (int(orig_img.shape[0]), int(orig_img.shape[1]))
         self.path = str(path)
         self.names = normalize_names(names)
+        self.obb = obb
         if boxes is None:
-            boxes = torch.zeros((0, 6))
+            boxes = obb.boxes_data() if obb is not None else torch.zeros((0, 6))
         self.boxes = Boxes(boxes, self.orig_shape)
         self.speed = dict(speed or {"preprocess": None, "inference": None, "postprocess": None})
         self.frame = int(frame)
@@ -152,17 +157,19 @@ class Results:
     def __repr__(self) -> str:
         return f"Results(path={self.path!r}, orig_shape={self.orig_shape}, {self.verbose()})"
 
-    def _new(self, boxes: Boxes, keypoints: Keypoints | None = None, masks: Masks | None = None) -> Results:
+    def _new(self, boxes: Boxes, keypoints: Keypoints | None = None, masks: Masks | None = None,
+             obb: Any = None) -> Results:
         return Results(self.orig_img, self.path, self.names, boxes.data, self.speed, self.frame,
                        keypoints=None if keypoints is None else keypoints.data,
-                       masks=None if masks is None else masks.data)
+                       masks=None if masks is None else masks.data, obb=obb)
 
     def cpu(self) -> Results:
-        return self._new(self.boxes.cpu(), self.keypoints and self.keypoints.cpu(), self.masks and self.masks.cpu())
+        return self._new(self.boxes.cpu(), self.keypoints and self.keypoints.cpu(), self.masks and self.masks.cpu(),
+                         None if self.obb is None else self.obb.cpu())
 
     def numpy(self) -> Results:
         return self._new(self.boxes.numpy(), self.keypoints and self.keypoints.numpy(),
-                         self.masks and self.masks.numpy())
+                         self.masks and self.masks.numpy(), None if self.obb is None else self.obb.numpy())
 
     def _name(self, c: int) -> str:
         return self.names.get(c, str(c))
@@ -207,6 +214,8 @@ class Results:
         if self.keypoints is not None:
             for rec, kp in zip(out, keypoint_records(self.keypoints, normalize, decimals), strict=True):
                 rec["keypoints"] = kp
+        if self.obb is not None:
+            self.obb.annotate(out, normalize, decimals)
         return out
 
     def to_json(self, normalize: bool = False, decimals: int = 5) -> str:
@@ -224,6 +233,8 @@ class Results:
         text = None
         if labels:
             text = [f"{self._name(c)} {p:.2f}" if conf else self._name(c) for c, p in zip(cls, cf, strict=True)]
+        if self.obb is not None:
+            return self.obb.plot(img, text, [class_color(c) for c in cls], line_width)
         img = draw_boxes(img, xyxy, text, [class_color(c) for c in cls], line_width)
         if self.keypoints is not None:
             draw_keypoints(img, np.asarray(self.keypoints.numpy().data), cls)
@@ -242,7 +253,10 @@ class Results:
         results add the keypoints before the confidence (``x y v`` normalised, the pose label format).
 
         The file is written (empty when there are no detections) and replaced if it exists; returns the path.
+        Oriented boxes: ``class x1 y1 x2 y2 x3 y3 x4 y4 [conf]``, their corners (the OBB label format).
         """
+        if self.obb is not None:
+            return atomic_write_text(path, self.obb.label_text(save_conf))
         xywhn = self.boxes.numpy().xywhn.astype(np.float64)
         _, cf, cls = self._rows()
         if self.masks is not None:  # segment label format: class and the normalised polygon

@@ -172,12 +172,7 @@ class TaskAlignedAssigner(nn.Module):
                 target_gt_idx=torch.zeros((bs, n_anchors), dtype=torch.long, device=device),
             )
 
-        cand_boxes = gt_bboxes
-        if self.tiny_box_strides is not None:
-            strides = self.tiny_box_strides
-            size = strides[1] if len(strides) > 1 else strides[0]
-            cand_boxes = expand_tiny_boxes(gt_bboxes, mask_gt, size, size)
-        mask_in_gts = select_candidates_in_gts(anc_points, cand_boxes, self.eps)  # (B, M, A)
+        mask_in_gts = self._candidates(anc_points, gt_bboxes, mask_gt)  # (B, M, A)
         align_metric, overlaps = self._box_metrics(pd_scores, pd_bboxes, gt_labels, gt_bboxes, mask_in_gts * mask_gt)
         mask_topk = self._select_topk(align_metric, mask_gt.expand(-1, -1, self.topk).bool())
         mask_pos = mask_topk * mask_in_gts * mask_gt  # (B, M, A)
@@ -200,6 +195,19 @@ class TaskAlignedAssigner(nn.Module):
             target_gt_idx=target_gt_idx,
         )
 
+    def _candidates(self, anc_points: torch.Tensor, gt_bboxes: torch.Tensor, mask_gt: torch.Tensor) -> torch.Tensor:
+        """(B, M, A) float mask of the anchors each box may take (step 1 of the algorithm)."""
+        cand_boxes = gt_bboxes
+        if self.tiny_box_strides is not None:
+            strides = self.tiny_box_strides
+            size = strides[1] if len(strides) > 1 else strides[0]
+            cand_boxes = expand_tiny_boxes(gt_bboxes, mask_gt, size, size)
+        return select_candidates_in_gts(anc_points, cand_boxes, self.eps)
+
+    def _overlap(self, gt_bboxes: torch.Tensor, pd_bboxes: torch.Tensor) -> torch.Tensor:
+        """(P, 4) boxes and (P, 4) predictions -> (P,) overlap of the alignment metric (CIoU, clamped at 0)."""
+        return bbox_iou(gt_bboxes, pd_bboxes, ciou=True).squeeze(-1).clamp_(0)
+
     def _box_metrics(
         self,
         pd_scores: torch.Tensor,
@@ -208,11 +216,12 @@ class TaskAlignedAssigner(nn.Module):
         gt_bboxes: torch.Tensor,
         mask: torch.Tensor,
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Alignment metric and clamped CIoU, both (B, M, A), computed only where ``mask`` (B, M, A) is set."""
+        """Alignment metric and clamped overlap (:meth:`_overlap`), both (B, M, A), computed only where ``mask``
+        (B, M, A) is set."""
         shape = mask.shape  # (B, M, A)
         b, m, a = mask.bool().nonzero(as_tuple=True)  # the candidate pairs only
         scores = pd_scores[b, a, gt_labels[b, m, 0].long()]  # score of each box's class at each candidate anchor
-        ious = bbox_iou(gt_bboxes[b, m], pd_bboxes[b, a], ciou=True).squeeze(-1).clamp_(0)
+        ious = self._overlap(gt_bboxes[b, m], pd_bboxes[b, a])
         overlaps = torch.zeros(shape, dtype=pd_bboxes.dtype, device=pd_bboxes.device)
         align_metric = torch.zeros(shape, dtype=pd_scores.dtype, device=pd_scores.device)
         overlaps[b, m, a] = ious.to(overlaps.dtype)

@@ -17,6 +17,7 @@ from yolov12.config import VARIANTS, ModelConfig
 from yolov12.tasks.base import Task, TaskNotAvailable
 from yolov12.tasks.classify import ClassifyTask
 from yolov12.tasks.detect import DetectTask
+from yolov12.tasks.obb import OBBTask
 from yolov12.tasks.pose import PoseTask
 from yolov12.tasks.segment import SegmentTask
 from yolov12.weights import LoadedWeights, load_state_strict, load_weights
@@ -54,6 +55,7 @@ register_task(DetectTask())
 register_task(ClassifyTask())
 register_task(PoseTask())
 register_task(SegmentTask())
+register_task(OBBTask())
 
 _PREFIXES = ("yolov12", "yolo12")
 

@@ -25,6 +25,7 @@ HEAD_SIGNATURES: tuple[tuple[str, ...], ...] = (
     ("classify", "layers.9.linear.weight"),
     ("segment", "layers.21.proto.cv3.conv.weight", "layers.21.cv3.0.2.weight"),
     ("pose", "layers.21.cv4.0.2.weight", "layers.21.cv3.0.2.weight"),  # see _is_pose
+    ("obb", "layers.21.cv4.0.2.weight", "layers.21.cv3.0.2.weight"),  # see _is_obb
     ("detect", "layers.21.cv3.0.2.weight"),
 )
 
@@ -62,8 +63,16 @@ def pose_kpt_shape(nk: int) -> tuple[int, int]:
     return (nk // 3, 3) if nk % 3 == 0 else (nk // 2, 2)
 
 
+def _is_obb(state: dict[str, torch.Tensor]) -> bool:
+    """An oriented-box head: a Detect head whose ``cv4`` branch has exactly 1 output (the angle), no prototypes."""
+    w = state.get("layers.21.cv4.0.2.weight")
+    return (w is not None and w.shape[0] == 1 and "layers.21.cv3.0.2.weight" in state
+            and not any(k.startswith("layers.21.proto.") for k in state))
+
+
 def _signature_matches(row: tuple[str, ...], state: dict[str, torch.Tensor]) -> bool:
-    return row[1] in state and row[-1] in state and (row[0] != "pose" or _is_pose(state))
+    return (row[1] in state and row[-1] in state and (row[0] != "pose" or _is_pose(state))
+            and (row[0] != "obb" or _is_obb(state)))
 
 
 def infer_config(state: dict[str, torch.Tensor], kpt_shape: tuple[int, int] | None = None) -> ModelConfig:
