@@ -30,6 +30,11 @@ class ClassificationModel(Network):
             if isinstance(m, nn.BatchNorm2d):
                 m.eps, m.momentum = BN_EPS, BN_MOMENTUM
 
+    def deploy(self, join_neck: bool = True) -> "ClassificationModel":
+        """Export form: the head returns the probabilities alone (one graph output)."""
+        self.layers[-1].export = True
+        return self
+
     def forward(self, x: torch.Tensor) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
         check_input(x)
         for layer in self.layers:
