@@ -1,6 +1,7 @@
 """TrainConfig: every training argument, with the names users of YOLO tools already know.
 
-Three recipes (``recipe=``), differing only in the fields of :data:`RECIPES` (and ``cls`` in :data:`PRESETS`) (each can still be set explicitly):
+Three recipes (``recipe=``), differing only in the fields of :data:`RECIPES` (``cls`` also in :data:`PRESETS`;
+each can still be set explicitly):
 
 - ``default``: the paper's recipe (spec section 4) with the changes that Ultralytics 8.4 made to it, which
   train better on real data (measured in benchmarks/peer_parity.py, see its docstring): bias warmup from lr 0.1,
