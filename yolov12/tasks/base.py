@@ -68,6 +68,10 @@ class Task:
     # eval output is a tuple (segment: predictions, prototypes) names each; the ONNX backend returns them as a tuple
     export_outputs: ClassVar[tuple[str, ...]] = ("output0",)
     export_nms: ClassVar[bool] = True  # whether nms=True (in-graph NMS) export exists for this task
+    # what the criterion's ``total`` is: "sum" over the batch's images (detection: items x batch size; the trainer
+    # sums the accumulated batches and the DDP ranks, i.e. over nbs images), or a batch "mean" (classification:
+    # the trainer averages it over the accumulation window and the ranks, so lr0 means the same at any batch)
+    loss_reduction: ClassVar[str] = "sum"
 
     def _unavailable(self, what: str) -> TaskNotAvailable:
         return TaskNotAvailable(f"task {self.name!r}: {what} is not available for this task yet")

@@ -294,7 +294,10 @@ class Trainer:
             with torch.autocast(device.type, dtype=torch.float16, enabled=self.amp):
                 raw = model(imgs)
             out = self.criterion(raw, targets)
-            loss = out.total * info.world_size  # DDP averages gradients over ranks
+            if self.task.loss_reduction == "mean":  # a batch mean: the step's gradient is the mean over nbs images
+                loss = out.total / self.accumulate  # (DDP's average over ranks keeps it a mean)
+            else:
+                loss = out.total * info.world_size  # DDP averages gradients over ranks
             if not torch.isfinite(loss):
                 self._skip_step(epoch, i)
                 continue
