@@ -92,7 +92,8 @@ def test_training_mode_output_is_the_logits(ref):
 
 
 def test_batchnorm_is_pytorch_default():
-    bns = [m for m in ClassificationModel(ModelConfig(scale="n", nc=3)).modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    model = ClassificationModel(ModelConfig(scale="n", nc=3))
+    bns = [m for m in model.modules() if isinstance(m, torch.nn.BatchNorm2d)]
     assert bns and all(b.eps == 1e-5 and b.momentum == 0.1 for b in bns)
 
 
