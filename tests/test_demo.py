@@ -43,6 +43,8 @@ def test_segment_demo_runs_end_to_end(tmp_path):
     assert 0.0 <= summary["mask mAP50-95"] <= summary["mask mAP50"] <= 1.0
     assert len(list(tmp_path.glob("predict-seg*/*.png"))) + len(list(tmp_path.glob("predict-seg*/*.jpg"))) == 2
     assert list((tmp_path / "train-seg" / "weights").glob("best.safetensors"))
+
+
 def test_a_task_without_a_main_job_says_so(monkeypatch):
     import yolov12.tasks as tasks
     from tests.tasks.toy_task import ToyTask

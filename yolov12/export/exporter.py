@@ -34,8 +34,6 @@ def export_model(model: nn.Module, cfg: ExportConfig | None = None) -> Path:
     out = export_path(model, cfg)
     out.parent.mkdir(parents=True, exist_ok=True)
     net = export_form(model)  # a copy: the caller's model keeps its device, mode and modules
-    if cfg.nms and getattr(model.cfg, "task", "detect") == "classify":
-        raise ValueError("nms=True: a classifier has no boxes to suppress; export it without nms")
     if cfg.format == "onnx":
         net = net.cpu()
     device = next(net.parameters()).device

@@ -39,6 +39,7 @@ class ClassifyTask(Task):
     # recipe=cls's lr0 0.2 / nbs 256 keeps its meaning at small batches. The seed sums the accumulated means:
     # at batch 32 its step is 8x the gradient of its batch-256 runs (measured: that diverges, see the report)
     loss_reduction = "mean"
+    export_nms = False  # no boxes to suppress
 
     def build_model(self, cfg: ModelConfig) -> ClassificationModel:
         return ClassificationModel(cfg)
