@@ -20,7 +20,6 @@ def test_demo_runs_end_to_end(tmp_path):
     ({"epochs": "abc"}, "epochs must be an integer"),
     ({"imgsz": 0}, "imgsz must be a positive integer"),
     ({"task": "banana"}, "unknown task 'banana'"),
-    ({"task": "classify"}, "no main job for this task yet"),
 ])
 def test_bad_arguments_fail_before_any_work(kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -54,3 +53,21 @@ def test_obb_demo_runs_end_to_end(tmp_path):
     assert len(list(tmp_path.glob("predict-obb*/*.png"))) + len(list(tmp_path.glob("predict-obb*/*.jpg"))) == 2
     assert list((tmp_path / "train-obb" / "weights").glob("best.safetensors"))
     assert (tmp_path / "val-obb" / "metrics.json").exists()
+
+
+def test_a_task_without_a_main_job_says_so(monkeypatch):
+    import yolov12.tasks as tasks
+    from tests.tasks.toy_task import ToyTask
+
+    monkeypatch.setitem(tasks._TASKS, "toy", ToyTask())
+    with pytest.raises(ValueError, match="no main job for this task yet"):
+        DemoConfig(task="toy")
+
+
+@pytest.mark.slow
+def test_classify_demo_runs_end_to_end(tmp_path):
+    summary = run_demo(DemoConfig(task="classify", epochs=1, batch=32, workers=0, project=str(tmp_path),
+                                  predict_images=3))
+    assert 0.0 <= summary["top1"] <= summary["top5"] <= 1.0
+    assert len(list(tmp_path.glob("predict*/*.png"))) == 3
+    assert list((tmp_path / "train" / "weights").glob("best.safetensors"))

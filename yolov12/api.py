@@ -142,7 +142,7 @@ class YOLO:
             workers: int = 2, device: str = "", plots: bool = True, project: str = "runs/val", name: str = "exp",
             exist_ok: bool = False, verbose: bool = True):
         """COCO-metric validation on a dataset split (rect batches, letterbox without upscaling). -> ValResult"""
-        from yolov12.data import build_dataloader, build_dataset, load_data_config, resolve_data
+        from yolov12.data import build_dataloader
         from yolov12.evaluation.validator import ValConfig, validate
 
         task = self._task("val")
@@ -156,15 +156,15 @@ class YOLO:
         data = data or self.meta.get("train_args", {}).get("data", "")
         if self.backend != "torch" and not getattr(self.model, "dynamic", True):
             imgsz = max(self.model.imgsz)  # static graph: square letterbox at the exported size
-        data_cfg = load_data_config(resolve_data(data))
+        data_cfg = task.data_config(data)
         if self.names and len(self.names) != data_cfg.nc:
             raise ValueError(f"the model has {len(self.names)} classes but {data_cfg.yaml_file or data} has "
                              f"{data_cfg.nc}; validate on a dataset with the classes the model was trained for")
         if self.cfg is not None:
             task.fit_data(self.cfg, data_cfg, trained=True)  # e.g. pose: kpt_shape of the model and the data
         stride = 32
-        ds = build_dataset(data_cfg, split, imgsz, augment=None, rect=self.backend == "torch", batch_size=batch,
-                           stride=stride, workers=workers, label_format=task.label_format(data_cfg))
+        ds = task.build_dataset(data_cfg, split, imgsz, augment=None, rect=self.backend == "torch",
+                                batch_size=batch, stride=stride, workers=workers)
         loader = build_dataloader(ds, batch, workers, shuffle=False)
         save_dir = run_folder(str(project), str(name), exist_ok)  # the CLI reads name=2 as an int
         return validate(model, loader, data_cfg.names, task, cfg, save_dir=save_dir)

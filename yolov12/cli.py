@@ -35,7 +35,8 @@ modes:
   demo     the main job           yolov12 demo [task=detect]  (embedded data, no download, minutes on 2 CPU cores)
   app      the web demo           yolov12 app [host=127.0.0.1] [port=7860] [model=...]  (needs pip install -e .[app])
 
-The model name decides the task: yolov12n.yaml detects, yolov12n-cls.yaml classifies (network only so far).
+The model name decides the task: yolov12n.yaml detects, yolov12n-cls.yaml classifies (data=folder root, or
+digits-cls; recipe=cls for the seed's ImageNet recipe).
 `yolov12 MODE --help` lists every key of a mode; `torchrun --nproc_per_node=N -m yolov12 train ...` trains with DDP.
 """
 
@@ -128,7 +129,15 @@ def cmd_val(args: dict) -> int:
     _str_device(args)
     model = YOLO(_require(args, "model", "val"))
     res = model.val(**args)
-    print(f"mAP50-95 {res.metrics.map50_95:.4f}  mAP50 {res.metrics.map50:.4f}  results in {res.save_dir}")
+    m = res.metrics
+    if hasattr(m, "map50_95"):
+        print(f"mAP50-95 {m.map50_95:.4f}  mAP50 {m.map50:.4f}  results in {res.save_dir}")
+    else:  # another task: its metric columns (classify: top1, top5)
+        from yolov12.tasks import get_task
+
+        d = m.to_dict()
+        cols = "  ".join(f"{c} {d[k]:.4f}" for c, k in get_task(model.task).metric_columns.items() if k in d)
+        print(f"{cols}  results in {res.save_dir}")
     return 0
 
 

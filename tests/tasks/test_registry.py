@@ -12,7 +12,7 @@ from tests.tasks.toy_task import ToyTask
 from yolov12 import YOLO
 from yolov12.config import ModelConfig
 from yolov12.models import ClassificationModel, DetectionModel
-from yolov12.tasks import TaskNotAvailable, get_task, load_model, model_name, parse_model_name
+from yolov12.tasks import Task, TaskNotAvailable, get_task, load_model, model_name, parse_model_name
 from yolov12.weights import load_weights, save_model
 
 
@@ -41,15 +41,17 @@ def test_unknown_task_lists_the_known_ones():
         get_task("banana")
 
 
-def test_classify_is_reachable_and_says_what_it_lacks(tmp_path):
+def test_classify_is_reachable_and_a_task_says_what_it_lacks(tmp_path):
     model = YOLO("yolov12n-cls.yaml")
     assert model.task == "classify" and isinstance(model.model, ClassificationModel)
     assert sum(p.numel() for p in model.model.parameters()) == 2_999_496  # nc=1000, the yaml's default
-    for call in (lambda: model.train(data="digits", project=str(tmp_path)), lambda: model.predict("x.jpg"),
-                 lambda: model.val(data="digits"), lambda: model.export()):
-        with pytest.raises(TaskNotAvailable, match="task 'classify': .* not available"):
-            call()
-    assert not any(tmp_path.iterdir())  # stopped before any folder was made
+    assert get_task("classify").modes == ("train", "val", "predict", "export")
+    with pytest.raises(ValueError, match="detection dataset.*digits-cls"):
+        model.val(data="digits", project=str(tmp_path))
+    bare = Task()  # a task without modes stops with one line, before any work
+    for mode in ("train", "val", "predict", "export"):
+        with pytest.raises(TaskNotAvailable, match=f"task '': {mode} is not available"):
+            bare.require(mode)
 
 
 def test_checkpoint_header_carries_the_task_and_old_headers_load_as_detect(tmp_path):

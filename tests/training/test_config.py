@@ -72,7 +72,7 @@ def test_recipes_resolve_their_fields_and_explicit_values_win():
     assert d.augment("n").hsv_hue_mode == "add" and p.augment("n").hsv_hue_mode == "scale"
     assert TrainConfig(recipe="paper", expand_tiny_boxes=True).expand_tiny_boxes is True
     assert TrainConfig(warmup_bias_lr=0.0).warmup_bias_lr == 0.0
-    assert set(RECIPES) == {"default", "paper"}
+    assert set(RECIPES) == {"default", "paper", "cls"}  # cls: the classification preset (tests/tasks/test_classify.py)
     # resolved values travel with the arguments (args.yaml, checkpoints): a reload keeps them
     again = TrainConfig.from_dict(p.to_dict())
     assert again.to_dict() == p.to_dict()

@@ -175,7 +175,7 @@ def build_dataloader(
     DistributedSampler splits the data; call ``loader.sampler.set_epoch(epoch)`` each epoch. Rect datasets are
     never shuffled (their batch shapes depend on the order). Workers are reseeded from ``seed`` (+ rank), so a
     run is reproducible. Non-persistent workers (default) pick up :meth:`YOLODataset.close_mosaic` at the next
-    epoch.
+    epoch. A dataset with a ``collate_fn`` attribute (classification's) batches its items with it.
     """
     if dataset.rect and shuffle:
         shuffle = False
@@ -196,7 +196,7 @@ def build_dataloader(
         shuffle=shuffle and sampler is None,
         sampler=sampler,
         num_workers=workers,
-        collate_fn=collate_fn,
+        collate_fn=getattr(dataset, "collate_fn", collate_fn),  # a dataset of another task may bring its own
         worker_init_fn=seed_worker,
         generator=generator,
         drop_last=drop_last,

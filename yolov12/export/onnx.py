@@ -26,8 +26,11 @@ def export_onnx(graph: ExportGraph, example: torch.Tensor, cfg: ExportConfig, me
     dynamic_axes = None
     if cfg.dynamic:
         dynamic_axes = {"images": {0: "batch", 2: "height", 3: "width"}}
-        if graph.nms is None:
-            dynamic_axes["output0"] = {0: "batch", 2: "anchors"}
+        if graph.nms is None:  # (B, C, anchors) maps; a classifier's (B, nc) probabilities have no anchor axis
+            with torch.no_grad():
+                first = graph(example)
+            first = first[0] if isinstance(first, (tuple, list)) else first
+            dynamic_axes["output0"] = {0: "batch", 2: "anchors"} if first.dim() == 3 else {0: "batch"}
             dynamic_axes.update({name: {0: "batch", 2: "height", 3: "width"} for name in outputs[1:]})
         else:
             dynamic_axes.update(detections={0: "batch"}, num_dets={0: "batch"})

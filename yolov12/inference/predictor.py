@@ -157,12 +157,17 @@ class Predictor:
         """(H_i, W_i, 3) uint8 BGR images -> a letterboxed (B, 3, H, W) RGB batch in [0, 1]."""
         same_shape = all(im.shape == images[0].shape for im in images)
         boxed, ratio_pad = [], []
+        prepare = getattr(self.task, "prepare_image", None)  # the task's resize (Task: letterbox)
         for im in images:
-            out, ratio, pad = letterbox(im, self.imgsz, auto=same_shape and self.dynamic_shapes, scaleup=True,
-                                        stride=self.stride)
-            gain = float(ratio[0]) if isinstance(ratio, Sequence | np.ndarray) else float(ratio)
+            if prepare is not None:
+                out, rp = prepare(im, self.imgsz, self.stride, same_shape and self.dynamic_shapes)
+            else:
+                out, ratio, pad = letterbox(im, self.imgsz, auto=same_shape and self.dynamic_shapes, scaleup=True,
+                                            stride=self.stride)
+                gain = float(ratio[0]) if isinstance(ratio, Sequence | np.ndarray) else float(ratio)
+                rp = (gain, (float(pad[0]), float(pad[1])))
             boxed.append(out)
-            ratio_pad.append((gain, (float(pad[0]), float(pad[1]))))
+            ratio_pad.append(rp)
         x = torch.from_numpy(np.stack(boxed)).to(self.device)  # (B, H, W, 3) uint8 BGR: small transfer
         x = x.permute(0, 3, 1, 2).flip(1)  # -> (B, 3, H, W) RGB
         x = x.to(self.dtype).div_(255.0).contiguous()

@@ -19,6 +19,7 @@ import torch
 from yolov12.inference.keypoints import Keypoints, draw_keypoints, keypoint_fields, keypoint_records
 from yolov12.inference.masks import Masks, overlay_masks, polygon_lines
 from yolov12.inference.plotting import class_color, draw_boxes
+from yolov12.inference.probs import Probs, draw_probs, probs_summary, probs_txt, probs_verbose
 from yolov12.ops.boxes import xyxy2xywh
 from yolov12.utils import atomic_write_bytes, atomic_write_text
 
@@ -122,6 +123,7 @@ class Results:
             else None.
         obb: oriented boxes (:class:`~yolov12.inference.obb.OBB`, (n, 7) cx, cy, w, h, r, conf, cls) for the obb
             task, else None; ``boxes`` then holds their enclosing axis-aligned boxes.
+        probs: classification: :class:`~yolov12.inference.probs.Probs` over the classes (None otherwise).
     """
 
     def __init__(
@@ -135,6 +137,7 @@ class Results:
         keypoints: Array | None = None,
         masks: Array | None = None,
         obb: Any = None,
+        probs: Array | None = None,
     ) -> None:
         self.orig_img = orig_img
         self.orig_shape: tuple[int, int] = (int(orig_img.shape[0]), int(orig_img.shape[1]))
@@ -150,6 +153,7 @@ class Results:
         if self.keypoints is not None and len(self.keypoints) != len(self.boxes):
             raise ValueError(f"{len(self.keypoints)} keypoint sets for {len(self.boxes)} boxes")
         self.masks = None if masks is None else Masks(masks, self.orig_shape)
+        self.probs = Probs(probs) if probs is not None else None
 
     def __len__(self) -> int:
         return len(self.boxes)
@@ -161,15 +165,20 @@ class Results:
              obb: Any = None) -> Results:
         return Results(self.orig_img, self.path, self.names, boxes.data, self.speed, self.frame,
                        keypoints=None if keypoints is None else keypoints.data,
-                       masks=None if masks is None else masks.data, obb=obb)
+                       masks=None if masks is None else masks.data, obb=obb,
+                       probs=self.probs.data if self.probs is not None else None)
 
     def cpu(self) -> Results:
-        return self._new(self.boxes.cpu(), self.keypoints and self.keypoints.cpu(), self.masks and self.masks.cpu(),
-                         None if self.obb is None else self.obb.cpu())
+        r = self._new(self.boxes.cpu(), self.keypoints and self.keypoints.cpu(), self.masks and self.masks.cpu(),
+                      None if self.obb is None else self.obb.cpu())
+        r.probs = self.probs.cpu() if self.probs is not None else None
+        return r
 
     def numpy(self) -> Results:
-        return self._new(self.boxes.numpy(), self.keypoints and self.keypoints.numpy(),
-                         self.masks and self.masks.numpy(), None if self.obb is None else self.obb.numpy())
+        r = self._new(self.boxes.numpy(), self.keypoints and self.keypoints.numpy(),
+                      self.masks and self.masks.numpy(), None if self.obb is None else self.obb.numpy())
+        r.probs = self.probs.numpy() if self.probs is not None else None
+        return r
 
     def _name(self, c: int) -> str:
         return self.names.get(c, str(c))
@@ -181,6 +190,8 @@ class Results:
 
     def verbose(self) -> str:
         """Counts per class in class-index order, e.g. ``"2 persons, 1 car"``; ``"(no detections)"`` if none."""
+        if self.probs is not None:
+            return probs_verbose(self.probs, self.names)
         if len(self) == 0:
             return "(no detections)"
         counts = Counter(self._rows()[2].tolist())
@@ -191,6 +202,8 @@ class Results:
 
         Boxes are in original-image pixels, or normalised to [0, 1] when ``normalize``.
         """
+        if self.probs is not None:  # classification: the top five classes
+            return probs_summary(self.probs, self.names, decimals)
         xyxy, conf, cls = self._rows()
         if normalize:
             h, w = self.orig_shape
@@ -227,6 +240,8 @@ class Results:
         labelled ``"<name> <conf>"`` (only the name when ``conf`` is False; no text when ``labels`` is False).
         """
         img = np.ascontiguousarray(self.orig_img.copy())
+        if self.probs is not None:
+            return draw_probs(img, self.probs, self.names, conf) if labels else img
         xyxy, cf, cls = self._rows()
         if self.masks is not None:
             overlay_masks(img, self.masks.numpy().data, [class_color(c) for c in cls])
@@ -255,6 +270,8 @@ class Results:
         The file is written (empty when there are no detections) and replaced if it exists; returns the path.
         Oriented boxes: ``class x1 y1 x2 y2 x3 y3 x4 y4 [conf]``, their corners (the OBB label format).
         """
+        if self.probs is not None:  # classification: ``<conf> <name>`` per top-five class
+            return atomic_write_text(path, probs_txt(self.probs, self.names))
         if self.obb is not None:
             return atomic_write_text(path, self.obb.label_text(save_conf))
         xywhn = self.boxes.numpy().xywhn.astype(np.float64)

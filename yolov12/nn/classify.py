@@ -9,7 +9,10 @@ from yolov12.nn.conv import Conv
 
 
 class Classify(nn.Module):
-    """(B, c1, H, W) -> (B, nc): logits in training mode, softmax probabilities in eval mode."""
+    """(B, c1, H, W) -> (B, nc) logits in training mode; in eval mode (probabilities, logits), or the
+    probabilities alone when ``export`` is set (the graph an exporter traces has one output)."""
+
+    export: bool = False
 
     def __init__(self, c1: int, nc: int, hidden: int = 1280, dropout: float = 0.0) -> None:
         super().__init__()
@@ -20,4 +23,7 @@ class Classify(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.linear(self.drop(self.pool(self.conv(x)).flatten(1)))
-        return x if self.training else x.softmax(1)
+        if self.training:
+            return x
+        y = x.softmax(1)
+        return y if self.export else (y, x)

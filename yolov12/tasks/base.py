@@ -11,6 +11,10 @@ the task named by the model's config (``ModelConfig.task``):
                                and ``item_names`` (the trainer's, progress bar's and results.csv's columns)
 ``target_keys``                batch keys the criterion reads (moved to the device by the trainer)
 ``label_format(data)``         what a label line holds for this task (the parser is told, never guesses)
+``data_config(data)``          ``data=`` -> :class:`DataConfig` (default: a data.yaml or an embedded name)
+``build_dataset(...)``         the dataset of one split (default: ``data.build_dataset`` with the task's label
+                               format, i.e. detection's datasets; classification reads class folders)
+``prepare_image(...)``         one image -> the model input size for prediction (default: letterbox)
 ``postprocess(...)``           raw eval output -> per-image predictions in original pixels (NMS + rescale live
                                here, for predict, val and the ONNX backend alike)
 ``eval_targets(batch, i, ..)`` ground truth of one image in original pixels, for the evaluator
@@ -39,7 +43,9 @@ import torch
 from torch import nn
 
 from yolov12.config import ModelConfig
-from yolov12.data import DataConfig, LabelFormat
+from yolov12.data import (
+    AugmentConfig, DataConfig, LabelFormat, build_dataset, letterbox, load_data_config, resolve_data,
+)
 from yolov12.inference.postprocess import NMSConfig, RatioPad
 from yolov12.inference.results import Results
 
@@ -62,6 +68,10 @@ class Task:
     # eval output is a tuple (segment: predictions, prototypes) names each; the ONNX backend returns them as a tuple
     export_outputs: ClassVar[tuple[str, ...]] = ("output0",)
     export_nms: ClassVar[bool] = True  # whether nms=True (in-graph NMS) export exists for this task
+    # what the criterion's ``total`` is: "sum" over the batch's images (detection: items x batch size; the trainer
+    # sums the accumulated batches and the DDP ranks, i.e. over nbs images), or a batch "mean" (classification:
+    # the trainer averages it over the accumulation window and the ranks, so lr0 means the same at any batch)
+    loss_reduction: ClassVar[str] = "sum"
 
     def _unavailable(self, what: str) -> TaskNotAvailable:
         return TaskNotAvailable(f"task {self.name!r}: {what} is not available for this task yet")
@@ -87,6 +97,27 @@ class Task:
 
     def label_format(self, data: DataConfig) -> LabelFormat:
         raise self._unavailable("reading a dataset")
+
+    # ----- data (the defaults are detection's behaviour: YOLO-format labels beside the images)
+    def data_config(self, data: str | Path) -> DataConfig:
+        """``data=`` of train/val -> the dataset description (a data.yaml path, or an embedded dataset's name)."""
+        return load_data_config(resolve_data(data))
+
+    def build_dataset(self, data_cfg: DataConfig, split: str, imgsz: int, augment: AugmentConfig | None = None,
+                      hyp: Mapping[str, Any] | None = None, **kwargs: Any) -> Any:
+        """The dataset of ``split``; ``augment`` None means validation. ``hyp`` holds all training arguments (for
+        a task's own augmentation settings); ``kwargs`` are :func:`yolov12.data.build_dataset`'s (rect,
+        batch_size, stride, cache, seed, workers). A dataset may bring its own ``collate_fn``."""
+        return build_dataset(data_cfg, split, imgsz, augment=augment, label_format=self.label_format(data_cfg),
+                             **kwargs)
+
+    def prepare_image(self, im: np.ndarray, imgsz: tuple[int, int], stride: int, auto: bool
+                      ) -> tuple[np.ndarray, RatioPad]:
+        """Prediction preprocessing of one (H, W, 3) BGR image -> (image at the model's input size, how original
+        pixels map into it). Default: letterbox (``auto``: pad only to a multiple of ``stride``)."""
+        out, ratio, pad = letterbox(im, imgsz, auto=auto, scaleup=True, stride=stride)
+        gain = float(ratio[0]) if isinstance(ratio, Sequence | np.ndarray) else float(ratio)
+        return out, (gain, (float(pad[0]), float(pad[1])))
 
     # ----- inference and evaluation
     def postprocess(self, output: Any, in_hw: tuple[int, int], orig_shapes: Sequence[tuple[int, int]],

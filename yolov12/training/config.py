@@ -1,6 +1,7 @@
 """TrainConfig: every training argument, with the names users of YOLO tools already know.
 
-Two recipes (``recipe=``), differing only in the fields of :data:`RECIPES` (each can still be set explicitly):
+Three recipes (``recipe=``), differing only in the fields of :data:`RECIPES` (``cls`` also in :data:`PRESETS`;
+each can still be set explicitly):
 
 - ``default``: the paper's recipe (spec section 4) with the changes that Ultralytics 8.4 made to it, which
   train better on real data (measured in benchmarks/peer_parity.py, see its docstring): bias warmup from lr 0.1,
@@ -8,6 +9,10 @@ Two recipes (``recipe=``), differing only in the fields of :data:`RECIPES` (each
   100-iteration floor on the warmup, a warmup that ends at least one epoch before the last (warmup epochs =
   min(warmup_epochs, epochs - 1)), and a hue jitter that rotates the hue circle instead of scaling the hue.
 - ``paper``: YOLOv12's own training code (Ultralytics 8.3.63) exactly.
+- ``cls``: the seed's ImageNet classification recipe (tasks.md: the published YOLOv12-cls runs): SGD, lr0 0.2,
+  lrf 0.01, nbs 256, no warmup (warmup_bias_lr 0.1), weight decay 1e-4, cosine schedule, hsv_s 0.4, 224 px.
+  A preset: it sets each of :data:`PRESETS` ``['cls']``'s fields that is still at its default value (so a value
+  equal to the default cannot be forced; pass a slightly different one), the rest as ``default``.
 
 Augmentation fields left at ``None`` take the per-scale defaults of the paper (``yolov12.data.augment_defaults``).
 """
@@ -27,6 +32,13 @@ RECIPES: dict[str, dict] = {
                 "hsv_hue_mode": "add"},
     "paper": {"warmup_bias_lr": 0.0, "expand_tiny_boxes": False, "warmup_min_iters": 100, "warmup_before_last": False,
               "hsv_hue_mode": "scale"},
+    "cls": {"warmup_bias_lr": 0.1, "expand_tiny_boxes": True, "warmup_min_iters": 0, "warmup_before_last": True,
+            "hsv_hue_mode": "add"},
+}
+# recipes that also change fields with a non-None default: applied to each such field left at its default
+PRESETS: dict[str, dict] = {
+    "cls": {"optimizer": "SGD", "lr0": 0.2, "lrf": 0.01, "nbs": 256, "warmup_epochs": 0.0, "weight_decay": 1e-4,
+            "cos_lr": True, "hsv_s": 0.4, "imgsz": 224},
 }
 # what a run saved before a recipe field existed trained with (its resume keeps that)
 LEGACY_RECIPE = {"recipe": "paper", "warmup_before_last": False, "hsv_hue_mode": "scale"}
@@ -45,7 +57,8 @@ class TrainConfig:
     pretrained: str | None = None  # initialise from any weights we can load (matching tensors only)
     freeze: int | None = None  # freeze the first N layers (rows of the layer table)
     resume: bool | str = False  # True: continue model= (a last.safetensors); or a path to it
-    recipe: str = "default"  # 'default' (paper + Ultralytics 8.4's changes) or 'paper' (YOLOv12's code); see RECIPES
+    recipe: str = "default"  # 'default' (paper + Ultralytics 8.4's changes), 'paper' (YOLOv12's code), 'cls'
+    # (the seed's classification recipe); see RECIPES / PRESETS
     # --- optimiser and schedule --------------------------------------------------------------------------------
     optimizer: str = "auto"  # SGD (the paper; 'auto' = SGD), Adam, AdamW
     lr0: float = 0.01  # initial learning rate
@@ -82,6 +95,10 @@ class TrainConfig:
     hsv_v: float = 0.4
     hsv_hue_mode: str | None = None  # 'add' (rotate the hue circle) or 'scale' (YOLOv12's code) (recipe)
     close_mosaic: int = 10  # last N epochs without mosaic / mixup / copy-paste
+    # classification only (random resized crop area = (1 - scale, 1); fliplr, flipud, hsv_* as above)
+    auto_augment: str | None = None  # 'randaugment' (RandAugment, 2 ops at magnitude 9; replaces the HSV jitter)
+    erasing: float = 0.0  # random erasing probability
+    label_smoothing: float = 0.0  # cross-entropy label smoothing
     # --- run control -------------------------------------------------------------------------------------------
     amp: bool = True  # mixed precision on CUDA (ignored on CPU)
     patience: int = 100  # stop after this many epochs without fitness improvement
@@ -105,6 +122,10 @@ class TrainConfig:
         self.device = "" if self.device is None else str(self.device)  # None: auto; a torch.device or an index
         if self.recipe not in RECIPES:
             raise ValueError(f"recipe must be one of {', '.join(RECIPES)}; got {self.recipe!r}")
+        defaults = {f.name: f.default for f in fields(self)}
+        for k, v in PRESETS.get(self.recipe, {}).items():
+            if getattr(self, k) == defaults[k]:
+                setattr(self, k, v)
         for k, v in RECIPES[self.recipe].items():  # resolved once: args.yaml and checkpoints keep the values
             if getattr(self, k) is None:
                 setattr(self, k, v)
@@ -130,6 +151,10 @@ class TrainConfig:
             raise ConfigError(f"freeze must be >= 0 (the number of leading layers to freeze), got {self.freeze}")
         check_range("conf", self.conf, 0, 1)
         check_range("iou", self.iou, 0, 1)
+        check_range("erasing", self.erasing, 0, 1)
+        check_range("label_smoothing", self.label_smoothing, 0, 0.999)
+        if self.auto_augment not in (None, "", "randaugment"):
+            raise ConfigError(f"auto_augment must be 'randaugment' or None, got {self.auto_augment!r}")
         if self.max_det < 1:
             raise ConfigError(f"max_det must be >= 1, got {self.max_det}")
         check_run_name(self.project, self.name)

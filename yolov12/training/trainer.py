@@ -22,7 +22,7 @@ from torch import nn
 from tqdm import tqdm
 
 from yolov12.config import ModelConfig
-from yolov12.data import build_dataloader, build_dataset, load_data_config, resolve_data
+from yolov12.data import build_dataloader
 from yolov12.evaluation.validator import ValConfig, validate
 from yolov12.tasks import get_task, load_model, parse_model_name
 from yolov12.training.config import LEGACY_RECIPE, TrainConfig, resume_args
@@ -207,21 +207,21 @@ class Trainer:
     def _setup(self) -> None:
         """Data, model, EMA, optimiser, scaler, loss; restore them when resuming."""
         cfg, info, device = self.cfg, self.info, self.device
-        self.data_cfg = load_data_config(resolve_data(cfg.data))
         task = self.task
+        self.data_cfg = task.data_config(cfg.data)
         model = self._build_model(self.data_cfg.names)
         batch = max(cfg.batch // info.world_size, 1)
-        labels = task.label_format(self.data_cfg)
-        self.train_set = build_dataset(self.data_cfg, "train", cfg.imgsz, augment=cfg.augment(model.cfg.scale),
-                                       batch_size=batch, cache=cfg.cache, seed=cfg.seed, workers=cfg.workers,
-                                       label_format=labels, mask_ratio=cfg.mask_ratio, overlap_mask=cfg.overlap_mask)
+        self.train_set = task.build_dataset(self.data_cfg, "train", cfg.imgsz, augment=cfg.augment(model.cfg.scale),
+                                            hyp=cfg.to_dict(), batch_size=batch, cache=cfg.cache, seed=cfg.seed,
+                                            workers=cfg.workers, mask_ratio=cfg.mask_ratio,
+                                            overlap_mask=cfg.overlap_mask)
         workers = loader_workers(cfg.workers, device)
         self.train_loader = build_dataloader(self.train_set, batch, workers, shuffle=True, seed=cfg.seed,
                                              rank=info.rank, world_size=info.world_size)
         self.val_loader = None
         if info.main and cfg.val:
-            val_set = build_dataset(self.data_cfg, "val", cfg.imgsz, augment=None, rect=True, batch_size=batch * 2,
-                                    workers=cfg.workers, label_format=labels)
+            val_set = task.build_dataset(self.data_cfg, "val", cfg.imgsz, augment=None, rect=True,
+                                         batch_size=batch * 2, workers=cfg.workers)
             self.val_loader = build_dataloader(val_set, batch * 2, workers, shuffle=False)
         if info.enabled and cfg.sync_bn and device.type == "cuda":
             model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
@@ -264,8 +264,8 @@ class Trainer:
         cfg, info, device = self.cfg, self.info, self.device
         model, optimizer, scaler, loader = self.model, self.optimizer, self.scaler, self.train_loader
         model.train()
-        if cfg.close_mosaic and epoch >= cfg.epochs - cfg.close_mosaic and self.train_set.augment is not None \
-                and self.train_set.augment.mosaic > 0:
+        if cfg.close_mosaic and epoch >= cfg.epochs - cfg.close_mosaic \
+                and getattr(self.train_set.augment, "mosaic", 0) > 0:
             self.train_set.close_mosaic()
         # per-epoch seeding: the data order and augmentation of epoch e depend on (seed, e) only, so a resumed run
         # sees exactly the batches the uninterrupted one would have seen
@@ -294,7 +294,10 @@ class Trainer:
             with torch.autocast(device.type, dtype=torch.float16, enabled=self.amp):
                 raw = model(imgs)
             out = self.criterion(raw, targets)
-            loss = out.total * info.world_size  # DDP averages gradients over ranks
+            if self.task.loss_reduction == "mean":  # a batch mean: the step's gradient is the mean over nbs images
+                loss = out.total / self.accumulate  # (DDP's average over ranks keeps it a mean)
+            else:
+                loss = out.total * info.world_size  # DDP averages gradients over ranks
             if not torch.isfinite(loss):
                 self._skip_step(epoch, i)
                 continue
