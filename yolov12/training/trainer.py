@@ -22,7 +22,7 @@ from torch import nn
 from tqdm import tqdm
 
 from yolov12.config import ModelConfig
-from yolov12.data import build_dataloader
+from yolov12.data import DataConfig, build_dataloader
 from yolov12.evaluation.validator import ValConfig, validate
 from yolov12.tasks import get_task, load_model, parse_model_name
 from yolov12.training.config import LEGACY_RECIPE, TrainConfig, resume_args
@@ -130,9 +130,10 @@ class Trainer:
             mcfg = self.start_weights.cfg
         return mcfg
 
-    def _build_model(self, names: list[str]) -> nn.Module:
+    def _build_model(self, names: list[str], data: DataConfig | None = None) -> nn.Module:
+        """The model for classes ``names``; ``data`` (the DataConfig) goes to ``task.fit_data``: e.g. pose takes
+        (new model) or checks (trained) its kpt_shape there."""
         cfg, task, mcfg = self.cfg, self.task, self.model_cfg
-        data = self.data_cfg  # task.fit_data: e.g. pose takes (new model) or checks (trained) kpt_shape
         if self.resume_state is not None:
             model = task.build_model(task.fit_data(mcfg, data, trained=True))
             model.load_state_dict(self.resume_state.model_state)
@@ -209,7 +210,7 @@ class Trainer:
         cfg, info, device = self.cfg, self.info, self.device
         task = self.task
         self.data_cfg = task.data_config(cfg.data)
-        model = self._build_model(self.data_cfg.names)
+        model = self._build_model(self.data_cfg.names, self.data_cfg)
         batch = max(cfg.batch // info.world_size, 1)
         self.train_set = task.build_dataset(self.data_cfg, "train", cfg.imgsz, augment=cfg.augment(model.cfg.scale),
                                             hyp=cfg.to_dict(), batch_size=batch, cache=cfg.cache, seed=cfg.seed,
