@@ -70,12 +70,12 @@ def embedded_dataset(
 
 
 def resolve_data(data: str | Path) -> Path:
-    """``data=`` of any mode -> a data.yaml path: the embedded names ('digits', 'trees') materialise their set."""
+    """``data=`` of any mode -> a data.yaml path: the embedded names (:data:`EMBEDDED`) materialise their set."""
+    names = " / ".join(f"'{n}'" for n in EMBEDDED)
     if not data:
-        raise ValueError("data= is required (a data.yaml, or 'digits' / 'trees' for the embedded datasets)")
+        raise ValueError(f"data= is required (a data.yaml, or {names} for the embedded datasets)")
     if not isinstance(data, str | Path):
-        raise ValueError(f"data= must be a data.yaml path, or 'digits' / 'trees' for the embedded datasets; "
-                         f"got {data!r}")
+        raise ValueError(f"data= must be a data.yaml path, or {names} for the embedded datasets; got {data!r}")
     if data in EMBEDDED:
         return embedded_dataset(data)
     return Path(data)

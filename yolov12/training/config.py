@@ -48,7 +48,7 @@ LEGACY_RECIPE = {"recipe": "paper", "warmup_before_last": False, "hsv_hue_mode":
 class TrainConfig:
     # --- what to train -----------------------------------------------------------------------------------------
     model: str = "yolov12n.yaml"  # yolov12{n,s,m,l,x}.yaml (optionally -turbo) or a checkpoint to continue from
-    data: str = ""  # data.yaml path, or 'digits' / 'trees' for the embedded datasets
+    data: str = ""  # data.yaml path, or an embedded dataset's name ('digits', 'trees', 'digits-seg'...)
     epochs: int = 100
     batch: int = 16  # images per step (all GPUs together under DDP)
     imgsz: int = 640
