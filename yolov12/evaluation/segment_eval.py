@@ -124,10 +124,9 @@ class SegmentEvaluator:
     def update(self, pred: Any, target: dict[str, Any]) -> int:
         b = pred.boxes
         crowd, area = target.get("crowd"), target.get("area")
-        if area is None and len(target["masks"]):
-            area = pack_masks(_as_mask_array(target["masks"])).area.astype(np.float64)
         i = self.mask.update_masks(b[:, :4], b[:, 4], b[:, 5], pred.masks, target["boxes"], target["cls"],
                                    target["masks"], crowd, area)
+        area = self.mask._gt[-1][3]  # the areas the mask evaluator used (default: the ground-truth mask areas)
         self.box.update(b[:, :4], b[:, 4], b[:, 5], target["boxes"], target["cls"], crowd, area, image_id=i)
         return i
 

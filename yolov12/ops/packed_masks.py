@@ -8,6 +8,7 @@ All counts are integers, so IoU is exact (float64 division of the same integers 
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,6 +42,18 @@ class PackedMasks:
         return self.words.shape[0]
 
 
+def _packbits(masks: np.ndarray) -> np.ndarray:
+    """(n, h, w) bool -> (n, h, ceil(w / 8)) uint8, as ``np.packbits(axis=-1)``. With a width divisible by 8 on a
+    little-endian machine, 8 bool bytes (0/1) read as one uint64 are gathered into one byte by a multiply (bit j of
+    the product's top byte is byte 7 - j), about 3x faster than ``np.packbits``."""
+    n, h, w = masks.shape
+    if w % 8 or sys.byteorder != "little":
+        return np.packbits(masks, axis=-1)
+    x = np.ascontiguousarray(masks).view(np.uint64) * np.uint64(0x8040201008040201)
+    x >>= np.uint64(56)
+    return x.astype(np.uint8)
+
+
 def pack_masks(masks: np.ndarray) -> PackedMasks:
     """(n, h, w) binary masks (bool / integer, nonzero = set) -> :class:`PackedMasks`."""
     masks = np.asarray(masks)
@@ -50,21 +63,31 @@ def pack_masks(masks: np.ndarray) -> PackedMasks:
     if masks.dtype != np.bool_:
         masks = masks != 0
     q = (w + 63) // 64
-    buf = np.zeros((n, h, q * 8), np.uint8)
-    if n and h and w:
-        buf[..., :(w + 7) // 8] = np.packbits(masks, axis=-1)
-    words = buf.view(np.uint64)  # (n, h, q)
-    area = _popcount_rows(words) if n else np.zeros(0, np.int64)
     box = np.zeros((n, 4), np.int64)
     box[:, 0], box[:, 2] = 1, 1  # empty: row0 > row1, col0 > col1
-    if n and h and w:
-        rows = (words != 0).any(2)  # (n, h)
-        cols = np.unpackbits(np.bitwise_or.reduce(words, axis=1).view(np.uint8), axis=1)[:, :w].astype(bool)
-        full = rows.any(1)
-        box[full, 0] = rows[full].argmax(1)
-        box[full, 1] = h - 1 - rows[full, ::-1].argmax(1)
-        box[full, 2] = cols[full].argmax(1)
-        box[full, 3] = w - 1 - cols[full, ::-1].argmax(1)
+    if not (n and h and w):
+        return PackedMasks(np.zeros((n, h, q), np.uint64), np.zeros(n, np.int64), box, (h, w))
+    packed = _packbits(masks)
+    if w % 64 == 0:
+        words = packed.view(np.uint64)
+    else:
+        buf = np.empty((n, h, q * 8), np.uint8)
+        buf[..., :packed.shape[2]] = packed
+        buf[..., packed.shape[2]:] = 0
+        words = buf.view(np.uint64)  # (n, h, q)
+    area = _popcount_rows(words)
+    row_bits, col_bits = words[:, :, 0].copy(), np.bitwise_or.reduce(words[:, :, 0], axis=1)[:, None]
+    if q > 1:  # short loops over the q words: numpy reduces a short last axis slowly
+        col_bits = np.stack([np.bitwise_or.reduce(words[:, :, k], axis=1) for k in range(q)], 1)
+        for k in range(1, q):
+            row_bits |= words[:, :, k]
+    rows = row_bits != 0  # (n, h)
+    cols = np.unpackbits(np.ascontiguousarray(col_bits).view(np.uint8), axis=1)[:, :w].astype(bool)  # (n, w)
+    full = area > 0
+    box[full, 0] = rows[full].argmax(1)
+    box[full, 1] = h - 1 - rows[full, ::-1].argmax(1)
+    box[full, 2] = cols[full].argmax(1)
+    box[full, 3] = w - 1 - cols[full, ::-1].argmax(1)
     return PackedMasks(words, area, box, (h, w))
 
 
