@@ -82,8 +82,10 @@ class MaskEvaluator(DetectionEvaluator):
         flat = np.concatenate([m.reshape(-1) for m in self._iou]) if self._iou else np.zeros(0)
 
         def pair_iou(d_rows: np.ndarray, g_rows: np.ndarray, crowd: np.ndarray) -> np.ndarray:
-            e = d_entry[d_rows]  # a detection and the ground truth it is compared with share their image
-            return flat[offsets[e] + d_local[d_rows] * n_gt[e] + g_local[g_rows]]
+            e = d_entry[d_rows]  # a detection and the ground truth it is compared with share their image,
+            same = g_entry[g_rows] == e  # except the matcher's padding entries (masked there): keep them in range
+            at = np.where(same, offsets[e] + d_local[d_rows] * n_gt[e] + g_local[g_rows], 0)
+            return np.where(same, flat[at], 0.0)
 
         det_area = np.concatenate(self._det_area) if self._det_area else np.zeros(0)
         match = match_detections(gt, dt, self.num_classes, self.params, pair_iou=pair_iou, det_area=det_area)
