@@ -1,9 +1,12 @@
 """Instance-segmentation evaluation: COCO box and mask (iouType ``segm``) mAP in one pass.
 
 Masks are compared at the original image resolution, as pycocotools does: per image the (detections x ground
-truth) mask IoU matrix is computed once in :meth:`SegmentEvaluator.update` (a crowd ground truth: intersection over
-the detection's mask area), the masks are dropped, and ``compute`` runs the same vectorised COCOeval matching as
-the box evaluation (:mod:`yolov12.evaluation.coco_eval`) with that IoU and the detections' mask areas.
+truth) mask IoU matrix is computed once in :meth:`MaskEvaluator.update_masks` (a crowd ground truth: intersection
+over the detection's mask area), the masks are dropped, and ``compute`` runs the same vectorised COCOeval matching
+as the box evaluation (:mod:`yolov12.evaluation.coco_eval`) with that IoU and the detections' mask areas.
+The masks are bit-packed once (:mod:`yolov12.ops.packed_masks`: areas and mask boxes by popcount); only pairs of
+the same category (the only ones the matcher reads) whose mask boxes overlap are intersected, the others are
+exactly 0. All counts are integers, so the IoU equals pycocotools' bit for bit.
 """
 
 from __future__ import annotations
