@@ -2,13 +2,13 @@
 
 Synthetic data: N images of H x W with 2-12 ground-truth masks each (random filled ellipses, 10 % crowd, some tiny),
 per image noisy copies of the ground truth plus false positives (D detections), 10 classes. Times (one process,
-interleaved once, so contention hits all alike):
+``--repeat`` rounds, each running all three with the order rotated, so contention hits all alike; medians):
   ours             = MaskEvaluator.update_masks() for every image (dense bool masks in) + compute();
   pycocotools      = masks -> RLE (maskUtils.encode) + COCO index + loadRes + evaluate + accumulate + summarize;
   faster-coco-eval = the same with faster_coco_eval's COCO / COCOeval_faster (if installed; dev-only).
 The 12 stats are checked to agree.
 
-    python benchmarks/mask_eval.py [--images 300] [--size 160] [--dets 40]
+    python benchmarks/mask_eval.py [--images 300] [--size 160] [--dets 40] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -109,6 +109,7 @@ def main() -> None:
     ap.add_argument("--size", type=int, default=160)
     ap.add_argument("--dets", type=int, default=40)
     ap.add_argument("--nc", type=int, default=10)
+    ap.add_argument("--repeat", type=int, default=3, help="rounds; each runs every evaluator once, order rotated")
     args = ap.parse_args()
     data = make_data(args.images, args.size, args.dets, args.nc)
     n_gt = sum(len(d[1]) for d in data)
@@ -124,16 +125,20 @@ def main() -> None:
         runners["faster-coco-eval"] = lambda: run_coco(data, args.nc, FCOCO, COCOeval_faster, fmask)
     except ImportError:
         print("faster-coco-eval not installed: skipped (pip install faster-coco-eval)")
-    times, stats = {}, {}
-    for name, fn in runners.items():
-        t0 = time.perf_counter()
-        stats[name] = fn()
-        times[name] = time.perf_counter() - t0
-    for name in runners:
+    names = list(runners)
+    runs: dict[str, list[float]] = {k: [] for k in names}
+    stats = {}
+    for r in range(max(1, args.repeat)):
+        for name in names[r % len(names):] + names[:r % len(names)]:
+            t0 = time.perf_counter()
+            stats[name] = runners[name]()
+            runs[name].append(time.perf_counter() - t0)
+    times = {k: float(np.median(v)) for k, v in runs.items()}
+    for name in names:
         diff = np.abs(stats[name] - stats["pycocotools"]).max()
-        print(f"{name:>17}: {times[name]:7.2f} s   mask mAP50-95 {stats[name][0]:.4f}   max |stat - pycocotools| "
-              f"{diff:.1e}   ours x{times[name] / times['ours']:.2f} faster")
-
+        print(f"{name:>17}: median {times[name]:6.3f} s of {len(runs[name])} "
+              f"[{' '.join(f'{t:.3f}' for t in runs[name])}]   mask mAP50-95 {stats[name][0]:.4f}   "
+              f"max |stat - pycocotools| {diff:.1e}   {name} / ours = {times[name] / times['ours']:.2f}")
 
 if __name__ == "__main__":
     main()
