@@ -215,12 +215,17 @@ def cmd_data(args: dict, sub: str | None) -> int:
     if sub == "convert":
         from yolov12.data.convert import coco_to_yolo, dota_to_yolo, voc_to_yolo
 
-        check_known(args, ["format", "src", "images", "out", "split", "tile", "overlap"], "data convert")
+        check_known(args, ["format", "src", "images", "out", "split", "tile", "overlap", "task"], "data convert")
         fmt = str(_require(args, "format", "data convert")).lower()
         src, images, out = (str(_require(args, k, "data convert")) for k in ("src", "images", "out"))
         split = args.get("split", "train")
+        task = str(args.get("task", "detect")).lower()
+        if task != "detect" and fmt != "coco":
+            raise CLIError(f"task={task} is only for format=coco (format={fmt} sets its own task)")
         if fmt == "coco":
-            path = coco_to_yolo(src, images, out, split=split)
+            if task not in ("detect", "segment"):
+                raise CLIError(f"task must be detect or segment for format=coco, got {task!r}")
+            path = coco_to_yolo(src, images, out, split=split, task=task)
         elif fmt == "voc":
             path = voc_to_yolo(src, images, out, split=split)
         elif fmt == "coco-pose":
@@ -237,7 +242,7 @@ def cmd_data(args: dict, sub: str | None) -> int:
         return 0
     raise CLIError("usage: yolov12 data fetch name=digits|trees [dest=DIR] | "
                    "yolov12 data convert format=coco|coco-pose|voc|dota src=JSON_XML_OR_TXT_DIR images=DIR out=DIR "
-                   "[split=train] [tile=N overlap=M (dota)]")
+                   "[split=train] [task=detect|segment (coco)] [tile=N overlap=M (dota)]")
 
 
 def cmd_demo(args: dict) -> int:

@@ -56,14 +56,22 @@ def write_yolo_dataset(
 
 def coco_to_yolo(
     json_path: str | Path, images_dir: str | Path, out_dir: str | Path, split: str = "train",
-    use_segments: bool = True, link: bool = False,
+    use_segments: bool = True, link: bool = False, task: str = "detect",
 ) -> Path:
     """COCO ``instances_*.json`` + its image folder -> YOLO dataset in ``out_dir``. Returns data.yaml.
 
-    Category ids map to 0..nc-1 in id order; crowd annotations are skipped; polygons become segment lines when
-    every object of an image has one and ``use_segments``.
+    Category ids map to 0..nc-1 in id order; crowd annotations are skipped. ``task="detect"``: boxes; polygons
+    become segment lines when every object of an image has one and ``use_segments``. ``task="segment"``: one
+    polygon line per object from its polygons (all parts) or RLE (see :mod:`yolov12.data.formats.coco_segment`).
     """
+    if task not in ("detect", "segment"):
+        raise ValueError(f"COCO conversion task must be 'detect' or 'segment', got {task!r}")
     _check_inputs(json_path, images_dir)
+    if task == "segment":
+        from yolov12.data.formats.coco_segment import read_coco_segment
+
+        samples, names, _ = read_coco_segment(json_path, images_dir)
+        return write_yolo_dataset(samples, names, out_dir, split, link)
     samples, names = read_coco(json_path, images_dir, use_segments=use_segments)
     return write_yolo_dataset(samples, names, out_dir, split, link)
 

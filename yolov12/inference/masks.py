@@ -1,7 +1,10 @@
 """Instance masks of one image (:class:`Masks`) and the segmentation post-processing.
 
-Masks are at the original image's resolution (the letterbox undone on the upsampled mask logits, the way
-Ultralytics' ``retina_masks=True`` computes them), so ``data`` lines up with ``orig_img`` and the boxes.
+Masks are computed from the mask logits upsampled to the letterboxed input with the padding removed; with
+``retina_masks`` (NMSConfig; validation always) they are then resized to the original image, so ``data`` lines up
+pixel for pixel with ``orig_img`` and the boxes. Without it (predict's default, as Ultralytics) ``data`` stays at
+the resized image's resolution (about (H0 * gain, W0 * gain)), still spanning the whole original image: ``xy`` /
+``xyn`` scale the polygons to original pixels and ``plot()`` resizes the masks onto the original image.
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ Array = torch.Tensor | np.ndarray
 @dataclass
 class SegPrediction:
     """Post-processed predictions of one image: ``boxes`` (n, 6) x1, y1, x2, y2 (original pixels), conf, cls and
-    ``masks`` (n, H0, W0) bool in the original image."""
+    ``masks`` (n, h, w) bool covering the original image: (H0, W0) with ``retina_masks``, else the resized input's
+    size."""
 
     boxes: torch.Tensor
     masks: torch.Tensor
@@ -34,8 +38,9 @@ class SegPrediction:
 
 
 class Masks:
-    """Instance masks of one image: ``data`` (n, H, W) bool at the original resolution; ``xy`` / ``xyn`` the
-    polygon of each mask (its largest outer contour; an empty mask gives a (0, 2) array) in pixels / normalised."""
+    """Instance masks of one image: ``data`` (n, h, w) bool covering the whole original image, at its resolution
+    (``retina_masks=True``) or at the resized input's; ``xy`` / ``xyn`` the polygon of each mask (its largest outer
+    contour; an empty mask gives a (0, 2) array) in original pixels / normalised."""
 
     def __init__(self, data: Array, orig_shape: tuple[int, int]) -> None:
         if data.ndim != 3:
@@ -98,7 +103,8 @@ def segment_postprocess(output: tuple[torch.Tensor, torch.Tensor], in_hw: tuple[
                         orig_shapes: Sequence[tuple[int, int]], ratio_pads: Sequence[RatioPad | None],
                         cfg: NMSConfig) -> list[SegPrediction]:
     """Eval output ``(pred (B, 4 + nc + nm, A), protos (B, nm, H / 4, W / 4))`` of a letterboxed (H, W) batch ->
-    per image a :class:`SegPrediction` in original pixels (CPU)."""
+    per image a :class:`SegPrediction` in original pixels (CPU); masks at the original resolution when
+    ``cfg.retina_masks``, else at the resized input's."""
     pred, protos = output[0], output[1]
     nm = protos.shape[1]
     nc = pred.shape[1] - 4 - nm
@@ -107,7 +113,8 @@ def segment_postprocess(output: tuple[torch.Tensor, torch.Tensor], in_hw: tuple[
         det = det.detach().float().cpu().clone()
         det[:, :4] = scale_boxes(det[:, :4], tuple(in_hw), tuple(shape), ratio_pad=rp)
         logits = mask_logits(p.detach().float().cpu(), coefs.detach().float().cpu())
-        out.append(SegPrediction(det, masks_to_original(logits, tuple(in_hw), tuple(shape), rp, det[:, :4])))
+        out.append(SegPrediction(det, masks_to_original(logits, tuple(in_hw), tuple(shape), rp, det[:, :4],
+                                                           retina=cfg.retina_masks)))
     return out
 
 

@@ -27,6 +27,7 @@ class NMSConfig:
     classes: tuple[int, ...] | None = None  # keep only these class indices
     agnostic: bool = False  # NMS across classes
     multi_label: bool = False  # one box may carry several classes (COCO-style validation)
+    retina_masks: bool = True  # segment: masks at the original resolution (False: at the resized input's, predict)
 
 
 def detect_postprocess(

@@ -59,6 +59,9 @@ class PredictConfig:
     name: str = "exp"  # run folder name; exp2, exp3... when taken (unless exist_ok)
     exist_ok: bool = False  # reuse project/name instead of incrementing it
     line_width: int | None = None  # box outline width in pixels for saved images (None: scales with the image)
+    retina_masks: bool = False  # segment: Results.masks.data at the original image's resolution; False: at the
+    # resized input's (the letterbox without its padding), as Ultralytics; masks.xy / xyn and plot() are in
+    # original pixels either way
     stream: bool = False  # __call__ returns a lazy iterator instead of a list
     verbose: bool = False  # log one line per image (detections and timings) at INFO level
 
@@ -84,7 +87,7 @@ class PredictConfig:
     def nms(self) -> NMSConfig:
         classes = tuple(int(c) for c in self.classes) if self.classes is not None else None
         return NMSConfig(conf=self.conf, iou=self.iou, max_det=self.max_det, classes=classes,
-                         agnostic=self.agnostic_nms)
+                         agnostic=self.agnostic_nms, retina_masks=self.retina_masks)
 
 
 class PredictTask(Protocol):

@@ -62,26 +62,35 @@ def crop_masks(masks: torch.Tensor, boxes: torch.Tensor) -> torch.Tensor:
 
 
 def masks_to_original(logits: torch.Tensor, in_hw: tuple[int, int], orig_hw: tuple[int, int],
-                      ratio_pad: tuple[float, tuple[float, float]] | None, boxes: torch.Tensor) -> torch.Tensor:
-    """Mask logits at prototype resolution (n, hp, wp) of a letterboxed input ``in_hw`` -> (n, H0, W0) bool masks in
-    the original image: upsampled to the input size, letterbox padding removed, resized to the original, cut to
-    the (n, 4) xyxy ``boxes`` (original pixels), thresholded at probability 0.5."""
+                      ratio_pad: tuple[float, tuple[float, float]] | None, boxes: torch.Tensor,
+                      retina: bool = True) -> torch.Tensor:
+    """Mask logits at prototype resolution (n, hp, wp) of a letterboxed input ``in_hw`` -> bool masks, thresholded
+    at probability 0.5 and cut to the (n, 4) xyxy ``boxes`` (original pixels): upsampled to the input size and the
+    letterbox padding removed, then
+
+    - ``retina`` True: resized to the original image, (n, H0, W0);
+    - ``retina`` False: left at the resized image's resolution (the input without its padding, about
+      (H0 * gain, W0 * gain)), the boxes scaled to it; the masks still span the whole original image.
+    """
     n = logits.shape[0]
     H0, W0 = orig_hw
-    if n == 0:
-        return torch.zeros((0, H0, W0), dtype=torch.bool, device=logits.device)
     H, W = in_hw
     if ratio_pad is None:
         gain = min(H / H0, W / W0)
         pad = ((W - W0 * gain) / 2, (H - H0 * gain) / 2)
     else:
         gain, pad = ratio_pad
+    top, left = max(int(round(pad[1] - 0.1)), 0), max(int(round(pad[0] - 0.1)), 0)
+    bottom, right = min(int(round(H0 * gain + pad[1] + 0.1)), H), min(int(round(W0 * gain + pad[0] + 0.1)), W)
+    out_hw = (H0, W0) if retina else (bottom - top, right - left)
+    if n == 0:
+        return torch.zeros((0, *out_hw), dtype=torch.bool, device=logits.device)
     x = F.interpolate(logits[None].float(), (H, W), mode="bilinear", align_corners=False)[0]
-    top, left = int(round(pad[1] - 0.1)), int(round(pad[0] - 0.1))
-    bottom, right = int(round(H0 * gain + pad[1] + 0.1)), int(round(W0 * gain + pad[0] + 0.1))
-    x = x[:, max(top, 0):min(bottom, H), max(left, 0):min(right, W)]
-    x = F.interpolate(x[None], (H0, W0), mode="bilinear", align_corners=False)[0]
-    return crop_masks(x, boxes.to(x.dtype)) > 0
+    x = x[:, top:bottom, left:right]
+    if retina:
+        x = F.interpolate(x[None], (H0, W0), mode="bilinear", align_corners=False)[0]
+    scale = boxes.new_tensor([out_hw[1] / W0, out_hw[0] / H0] * 2)
+    return crop_masks(x, (boxes * scale).to(x.dtype)) > 0
 
 
 def mask_to_polygons(mask: np.ndarray) -> list[np.ndarray]:
