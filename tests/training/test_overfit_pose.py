@@ -1,10 +1,11 @@
-"""Acceptance: yolov12n-pose trained from scratch on two images of the shipped digit-card keypoint set (real MNIST
-digits on perspective-warped cards, 2 cards each, keypoints = card corners) reaches OKS mAP50 > 0.7 on them.
+"""Acceptance: yolov12n-pose trained on two images of the shipped digit-card keypoint set (real MNIST digits on
+perspective-warped cards, 2 cards each, keypoints = card corners) reaches OKS mAP50 > 0.7 on them.
 
-No augmentation, SGD lr0 0.02, 160 single-batch epochs at 128 px. Measured (single-threaded, on 2 shared cores,
-343 s): training losses box 0.021 / pose 0.0016 at the end; eval-mode OKS mAP50 0 until epoch ~105 (the BN
-running statistics lag the fast-moving weights, as in the detection overfit test), then 0.50 at epoch 119 and
-0.83 (OKS mAP50-95 0.67, box mAP50 0.83) at epoch 160.
+Backbone, neck and box/class branches start from the shipped digits detector (the keypoint branch starts fresh), as
+the segment and OBB overfit tests do; no augmentation, SGD lr0 0.02, 120 single-batch epochs at 128 px. Measured
+(2 cores, ~60 s): OKS mAP50 1.0 at epoch 120 with 1 and with 2 torch threads; at epoch 60, 0.48 (box mAP50 0.94).
+From scratch the same run needed 160 epochs and its result depended on the thread count (0.83 with 1 thread, 0.50
+with 2: eval-mode mAP stays 0 until the BN running statistics catch up, around epoch 105), too fragile for a test.
 """
 
 import cv2
@@ -14,7 +15,10 @@ import yaml
 
 from yolov12.data.compose_pose import compose_pose_image, pose_label_lines
 from yolov12.data.embedded import load_digit_crops
+from yolov12.demo import SHIPPED
 from yolov12.training import TrainConfig, train
+
+EPOCHS = 120  # see the docstring
 
 
 @pytest.mark.slow
@@ -31,9 +35,10 @@ def test_overfit_two_card_images(tmp_path):
         "path": str(tmp_path), "train": "images", "val": "images", "names": [str(i) for i in range(10)],
         "kpt_shape": [4, 3], "flip_idx": [1, 0, 3, 2]}))
     r = train(TrainConfig(
-        model="yolov12n-pose.yaml", data=str(tmp_path / "data.yaml"), epochs=160, batch=2, imgsz=128, workers=0,
-        nbs=2, optimizer="SGD", lr0=0.02, warmup_epochs=0.0, patience=0, mosaic=0.0, mixup=0.0, copy_paste=0.0,
+        model="yolov12n-pose.yaml", data=str(tmp_path / "data.yaml"), epochs=EPOCHS, batch=2, imgsz=128, workers=0,
+        nbs=2, optimizer="SGD", lr0=0.02, pretrained=str(SHIPPED), warmup_epochs=0.0, patience=0, mosaic=0.0, mixup=0.0, copy_paste=0.0,
         scale=0.0, translate=0.0, fliplr=0.0, hsv_h=0.0, hsv_s=0.0, hsv_v=0.0, close_mosaic=0,
         project=str(tmp_path / "runs"), plots=False, verbose=False,
     ))
-    assert r.metrics["pose_map50"] > 0.7, r.metrics
+    pose = {k: round(v, 3) for k, v in r.metrics.items() if k.startswith(("pose", "box_map50"))}
+    assert r.metrics["pose_map50"] > 0.7, pose
