@@ -6,6 +6,7 @@ Both write YOLO format (``images/<split>``, ``labels/<split>``, ``data.yaml``) a
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
@@ -95,6 +96,26 @@ def write_data_yaml(out_dir: Path, names: list[str], splits: list[str], extra: d
     return atomic_write_text(out_dir / "data.yaml", yaml.safe_dump(cfg, sort_keys=False))
 
 
+def digit_splits(
+    n_digits: int, out_dir: Path, n_train: int, n_val: int, seed: int, val_fraction_digits: float,
+    streams: tuple[int, int] = (1, 2), order_seed: int | list[int] | None = None,
+) -> Iterator[tuple[str, int, Path, Path, np.random.Generator, np.ndarray]]:
+    """The scaffolding every composed digits dataset shares: train and val draw from disjoint digit samples.
+
+    Yields, for 'train' then 'val': (split, number of images, images folder, labels folder (both created), the
+    split's generator ``default_rng([seed, stream])``, the split's digit indices). The digits are permuted by
+    ``default_rng(order_seed)`` (``seed`` when None) and the first ``val_fraction_digits`` of them go to val.
+    """
+    order = np.random.default_rng(seed if order_seed is None else order_seed).permutation(n_digits)
+    n_val_digits = int(n_digits * val_fraction_digits)
+    pools = {"val": order[:n_val_digits], "train": order[n_val_digits:]}
+    for split, n, stream in (("train", n_train, streams[0]), ("val", n_val, streams[1])):
+        idir, ldir = out_dir / "images" / split, out_dir / "labels" / split
+        idir.mkdir(parents=True, exist_ok=True)
+        ldir.mkdir(parents=True, exist_ok=True)
+        yield split, n, idir, ldir, np.random.default_rng([seed, stream]), pools[split]
+
+
 def build_digits_dataset(
     digits: np.ndarray, labels: np.ndarray, out_dir: str | Path, n_train: int = 160, n_val: int = 40,
     size_range: tuple[int, int] = (224, 320), seed: int = 0, val_fraction_digits: float = 0.2,
@@ -104,16 +125,8 @@ def build_digits_dataset(
     Images are (h, w) with h, w uniform in ``size_range`` px, PNG. Returns the data.yaml path.
     """
     out_dir = Path(out_dir)
-    rng = np.random.default_rng(seed)
-    order = rng.permutation(len(digits))
-    n_val_digits = int(len(digits) * val_fraction_digits)
-    pools = {"val": order[:n_val_digits], "train": order[n_val_digits:]}
-    for split, n in (("train", n_train), ("val", n_val)):
-        idir, ldir = out_dir / "images" / split, out_dir / "labels" / split
-        idir.mkdir(parents=True, exist_ok=True)
-        ldir.mkdir(parents=True, exist_ok=True)
-        srng = np.random.default_rng([seed, 1 if split == "train" else 2])
-        pool = pools[split]
+    for split, n, idir, ldir, srng, pool in digit_splits(len(digits), out_dir, n_train, n_val, seed,
+                                                          val_fraction_digits):
         for k in range(n):
             size = tuple(int(v) for v in srng.integers(size_range[0], size_range[1] + 1, 2))
             img, cls, boxes = compose_digit_image(digits[pool], labels[pool], srng, size)

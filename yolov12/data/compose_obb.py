@@ -14,7 +14,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from yolov12.data.compose import DIGIT_NAMES, INK_THRESHOLD, _background, write_data_yaml
+from yolov12.data.compose import DIGIT_NAMES, INK_THRESHOLD, _background, digit_splits, write_data_yaml
 from yolov12.utils import LOGGER, atomic_write_text
 
 
@@ -78,16 +78,8 @@ def build_digits_obb_dataset(
 ) -> Path:
     """Compose the rotated-digits OBB dataset in YOLO format (train and val from disjoint digit samples)."""
     out_dir = Path(out_dir)
-    rng = np.random.default_rng(seed)
-    order = rng.permutation(len(digits))
-    n_val_digits = int(len(digits) * val_fraction_digits)
-    pools = {"val": order[:n_val_digits], "train": order[n_val_digits:]}
-    for split, n in (("train", n_train), ("val", n_val)):
-        idir, ldir = out_dir / "images" / split, out_dir / "labels" / split
-        idir.mkdir(parents=True, exist_ok=True)
-        ldir.mkdir(parents=True, exist_ok=True)
-        srng = np.random.default_rng([seed, 11 if split == "train" else 12])
-        pool = pools[split]
+    for split, n, idir, ldir, srng, pool in digit_splits(len(digits), out_dir, n_train, n_val, seed,
+                                                          val_fraction_digits, streams=(11, 12)):
         for k in range(n):
             hh, ww = (int(v) for v in srng.integers(size_range[0], size_range[1] + 1, 2))
             img, cls, quads = compose_digit_obb_image(digits[pool], labels[pool], srng, (hh, ww))

@@ -16,7 +16,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from yolov12.data.compose import DIGIT_NAMES, _background, write_data_yaml
+from yolov12.data.compose import DIGIT_NAMES, _background, digit_splits, write_data_yaml
 from yolov12.utils import LOGGER, atomic_write_text
 
 POSE_KPT_SHAPE = [4, 3]
@@ -121,16 +121,9 @@ def build_digits_pose_dataset(digits: np.ndarray, labels: np.ndarray, out_dir: s
     """Compose the digit-card keypoint dataset in YOLO pose format (train and val from disjoint digit samples)
     -> its data.yaml (kpt_shape [4, 3], flip_idx [1, 0, 3, 2], classes '0'..'9')."""
     out_dir = Path(out_dir)
-    rng = np.random.default_rng([seed, 7])
-    order = rng.permutation(len(digits))
-    n_val_digits = int(len(digits) * val_fraction_digits)
-    pools = {"val": order[:n_val_digits], "train": order[n_val_digits:]}
-    for split, n in (("train", n_train), ("val", n_val)):
-        idir, ldir = out_dir / "images" / split, out_dir / "labels" / split
-        idir.mkdir(parents=True, exist_ok=True)
-        ldir.mkdir(parents=True, exist_ok=True)
-        srng = np.random.default_rng([seed, 11 if split == "train" else 12])
-        pool = pools[split]
+    splits = digit_splits(len(digits), out_dir, n_train, n_val, seed, val_fraction_digits, streams=(11, 12),
+                          order_seed=[seed, 7])
+    for split, n, idir, ldir, srng, pool in splits:
         for k in range(n):
             size = tuple(int(v) for v in srng.integers(size_range[0], size_range[1] + 1, 2))
             img, cls, boxes, kpts = compose_pose_image(digits[pool], labels[pool], srng, size)

@@ -14,7 +14,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from yolov12.data.compose import DIGIT_NAMES, compose_digit_image, write_data_yaml
+from yolov12.data.compose import DIGIT_NAMES, compose_digit_image, digit_splits, write_data_yaml
 from yolov12.data.labels import format_label_lines
 from yolov12.utils import LOGGER, atomic_write_text
 
@@ -41,16 +41,8 @@ def build_digits_seg_dataset(
 ) -> Path:
     """Compose the digits segmentation dataset (YOLO segment format, PNG); returns the data.yaml path."""
     out_dir = Path(out_dir)
-    rng = np.random.default_rng(seed)
-    order = rng.permutation(len(digits))
-    n_val_digits = int(len(digits) * val_fraction_digits)
-    pools = {"val": order[:n_val_digits], "train": order[n_val_digits:]}
-    for split, n in (("train", n_train), ("val", n_val)):
-        idir, ldir = out_dir / "images" / split, out_dir / "labels" / split
-        idir.mkdir(parents=True, exist_ok=True)
-        ldir.mkdir(parents=True, exist_ok=True)
-        srng = np.random.default_rng([seed, 1 if split == "train" else 2])
-        pool = pools[split]
+    for split, n, idir, ldir, srng, pool in digit_splits(len(digits), out_dir, n_train, n_val, seed,
+                                                          val_fraction_digits):
         for k in range(n):
             size = tuple(int(v) for v in srng.integers(size_range[0], size_range[1] + 1, 2))
             inks: list = []
