@@ -57,6 +57,20 @@ def run_demo(cfg: DemoConfig) -> dict:
     return DEMOS[cfg.task](cfg)
 
 
+def _validate_and_predict(model: YOLO, data: Path, cfg: DemoConfig, result, suffix: str = "") -> tuple:
+    """Step 3 of a box-based demo: validate ``model`` on the val split, then predict the first val images (saved
+    under ``predict{suffix}``); returns (the validation result, the predictions)."""
+    LOGGER.info(f"[3/3] validating {result.best or result.last} and predicting")
+    val = model.val(data=str(data), imgsz=cfg.imgsz, batch=cfg.batch, workers=cfg.workers, project=cfg.project,
+                    name=f"val{suffix}", verbose=True)
+    images = sorted((Path(data).parent / "images" / "val").iterdir())[: cfg.predict_images]
+    results = model.predict([str(p) for p in images], imgsz=cfg.imgsz, conf=0.25, save=True,
+                            project=cfg.project, name=f"predict{suffix}")
+    for r in results:
+        LOGGER.info(f"  {Path(r.path).name}: {r.verbose()}")
+    return val, results
+
+
 def detect_demo(cfg: DemoConfig) -> dict:
     t0 = time.time()
     data = embedded_dataset("digits")
@@ -71,20 +85,13 @@ def detect_demo(cfg: DemoConfig) -> dict:
         warmup_epochs=0.0 if not start.endswith(".yaml") else 2.0,
         close_mosaic=min(1, cfg.epochs), project=cfg.project, name="train", cache="ram", verbose=True,
     )
-    LOGGER.info(f"[3/3] validating {result.best or result.last} and predicting")
-    val = model.val(data=str(data), imgsz=cfg.imgsz, batch=cfg.batch, workers=cfg.workers, project=cfg.project,
-                    name="val", verbose=True)
-    images = sorted((Path(data).parent / "images" / "val").iterdir())[: cfg.predict_images]
-    results = model.predict([str(p) for p in images], imgsz=cfg.imgsz, conf=0.25, save=True,
-                            project=cfg.project, name="predict")
+    val, _ = _validate_and_predict(model, data, cfg, result)
     m = val.metrics
     summary = {
         "train_dir": str(result.save_dir), "val_dir": str(val.save_dir),
         "mAP50-95": round(m.map50_95, 4), "mAP50": round(m.map50, 4), "precision": round(m.precision, 4),
         "recall": round(m.recall, 4), "seconds": round(time.time() - t0, 1),
     }
-    for r in results:
-        LOGGER.info(f"  {Path(r.path).name}: {r.verbose()}")
     LOGGER.info(f"demo done in {summary['seconds']} s: mAP50-95 {summary['mAP50-95']}, mAP50 {summary['mAP50']}; "
                 f"annotated images under {cfg.project}/predict*, training run under {result.save_dir}")
     return summary
@@ -110,12 +117,7 @@ def pose_demo(cfg: DemoConfig) -> dict:
         optimizer="SGD", lr0=0.02 if scratch else cfg.lr0, warmup_epochs=2.0 if scratch else 0.0,
         close_mosaic=min(1, cfg.epochs), project=cfg.project, name="train", cache="ram", verbose=True,
     )
-    LOGGER.info(f"[3/3] validating {result.best or result.last} and predicting")
-    val = model.val(data=str(data), imgsz=cfg.imgsz, batch=cfg.batch, workers=cfg.workers, project=cfg.project,
-                    name="val", verbose=True)
-    images = sorted((Path(data).parent / "images" / "val").iterdir())[: cfg.predict_images]
-    results = model.predict([str(p) for p in images], imgsz=cfg.imgsz, conf=0.25, save=True,
-                            project=cfg.project, name="predict")
+    val, _ = _validate_and_predict(model, data, cfg, result)
     m = val.metrics
     summary = {
         "train_dir": str(result.save_dir), "val_dir": str(val.save_dir),
@@ -123,8 +125,6 @@ def pose_demo(cfg: DemoConfig) -> dict:
         "box_mAP50-95": round(m.box.map50_95, 4), "box_mAP50": round(m.box.map50, 4),
         "seconds": round(time.time() - t0, 1),
     }
-    for r in results:
-        LOGGER.info(f"  {Path(r.path).name}: {r.verbose()}")
     LOGGER.info(f"demo done in {summary['seconds']} s: OKS mAP50-95 {summary['mAP50-95']}, OKS mAP50 "
                 f"{summary['mAP50']}; annotated images under {cfg.project}/predict*, training run under "
                 f"{result.save_dir}")
@@ -146,20 +146,13 @@ def segment_demo(cfg: DemoConfig) -> dict:
         pretrained=pretrained, optimizer="SGD", lr0=0.01 if pretrained else 0.02, warmup_epochs=0.0 if pretrained else 2.0,
         close_mosaic=min(1, cfg.epochs), project=cfg.project, name="train-seg", cache="ram", verbose=True,
     )
-    LOGGER.info(f"[3/3] validating {result.best or result.last} and predicting")
-    val = model.val(data=str(data), imgsz=cfg.imgsz, batch=cfg.batch, workers=cfg.workers, project=cfg.project,
-                    name="val-seg", verbose=True)
-    images = sorted((Path(data).parent / "images" / "val").iterdir())[: cfg.predict_images]
-    results = model.predict([str(p) for p in images], imgsz=cfg.imgsz, conf=0.25, save=True,
-                            project=cfg.project, name="predict-seg")
+    val, _ = _validate_and_predict(model, data, cfg, result, "-seg")
     m = val.metrics
     summary = {
         "train_dir": str(result.save_dir), "val_dir": str(val.save_dir),
         "box mAP50-95": round(m.box.map50_95, 4), "mask mAP50-95": round(m.mask.map50_95, 4),
         "mask mAP50": round(m.mask.map50, 4), "seconds": round(time.time() - t0, 1),
     }
-    for r in results:
-        LOGGER.info(f"  {Path(r.path).name}: {r.verbose()}")
     LOGGER.info(f"demo done in {summary['seconds']} s: mask mAP50-95 {summary['mask mAP50-95']}, box mAP50-95 "
                 f"{summary['box mAP50-95']}; annotated images under {cfg.project}/predict-seg*")
     return summary
@@ -182,20 +175,13 @@ def obb_demo(cfg: DemoConfig) -> dict:
         else 1.0, degrees=15.0, close_mosaic=min(1, cfg.epochs), project=cfg.project, name="train-obb",
         cache="ram", verbose=True,
     )
-    LOGGER.info(f"[3/3] validating {result.best or result.last} and predicting")
-    val = model.val(data=str(data), imgsz=cfg.imgsz, batch=cfg.batch, workers=cfg.workers, project=cfg.project,
-                    name="val-obb", verbose=True)
-    images = sorted((Path(data).parent / "images" / "val").iterdir())[: cfg.predict_images]
-    results = model.predict([str(p) for p in images], imgsz=cfg.imgsz, conf=0.25, save=True,
-                            project=cfg.project, name="predict-obb")
+    val, _ = _validate_and_predict(model, data, cfg, result, "-obb")
     m = val.metrics
     summary = {
         "train_dir": str(result.save_dir), "val_dir": str(val.save_dir),
         "mAP50-95": round(m.map50_95, 4), "mAP50": round(m.map50, 4), "precision": round(m.precision, 4),
         "recall": round(m.recall, 4), "seconds": round(time.time() - t0, 1),
     }
-    for r in results:
-        LOGGER.info(f"  {Path(r.path).name}: {r.verbose()}")
     LOGGER.info(f"obb demo done in {summary['seconds']} s: mAP50-95 {summary['mAP50-95']}, mAP50 {summary['mAP50']} "
                 f"(exact polygon IoU); annotated images under {cfg.project}/predict-obb*, weights under "
                 f"{result.save_dir}/weights")
