@@ -65,19 +65,24 @@ class Detect(nn.Module):
             box[-1].bias.fill_(box_bias)
             cls[-1].bias.fill_(math.log(5 / self.nc / (640 / s) ** 2))
 
+    def branches(self) -> tuple[nn.ModuleList, ...]:
+        """The per-level branches whose maps are concatenated, in channel order; a task head adds its own (cv4)."""
+        return (self.cv2, self.cv3)
+
     def forward(self, feats: list[torch.Tensor]) -> list[torch.Tensor] | torch.Tensor:
         if self.training:
             return self.raw_maps(feats)
+        branches = self.branches()
         raw = [  # the final 1x1 convs through the fused-inference conv kernel (plain nn.Conv2d modules)
-            torch.cat((conv2d(self.cv2[i][2], self.cv2[i][1](self.cv2[i][0](x))),
-                       conv2d(self.cv3[i][2], self.cv3[i][1](self.cv3[i][0](x)))), 1)
-            for i, x in enumerate(feats)
+            torch.cat([conv2d(br[i][2], br[i][1](br[i][0](x))) for br in branches], 1) for i, x in enumerate(feats)
         ]
         return self.decode(raw)
 
     def raw_maps(self, feats: list[torch.Tensor]) -> list[torch.Tensor]:
-        """The training-mode output whatever the mode: [(B, 4 * reg_max + nc, H_i, W_i)] (for a validation loss)."""
-        return [torch.cat((self.cv2[i](x), self.cv3[i](x)), 1) for i, x in enumerate(feats)]
+        """The training-mode output whatever the mode: [(B, 4 * reg_max + nc (+ the task branch), H_i, W_i)] (for a
+        validation loss)."""
+        branches = self.branches()
+        return [torch.cat([br[i](x) for br in branches], 1) for i, x in enumerate(feats)]
 
     def anchors(self, raw: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
         """Anchor centres (2, A) in grid units and strides (1, A) for the maps' sizes (cached per size)."""

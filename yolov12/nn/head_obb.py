@@ -13,7 +13,7 @@ import math
 import torch
 from torch import nn
 
-from yolov12.nn.conv import Conv, conv2d
+from yolov12.nn.conv import Conv
 from yolov12.nn.head import Detect
 
 
@@ -44,19 +44,8 @@ class OBB(Detect):
         c4 = max(channels[0] // 4, ne)
         self.cv4 = nn.ModuleList(nn.Sequential(Conv(c, c4, 3), Conv(c4, c4, 3), nn.Conv2d(c4, ne, 1)) for c in channels)
 
-    def forward(self, feats: list[torch.Tensor]) -> list[torch.Tensor] | torch.Tensor:
-        if self.training:
-            return self.raw_maps(feats)
-        raw = [
-            torch.cat((conv2d(self.cv2[i][2], self.cv2[i][1](self.cv2[i][0](x))),
-                       conv2d(self.cv3[i][2], self.cv3[i][1](self.cv3[i][0](x))),
-                       conv2d(self.cv4[i][2], self.cv4[i][1](self.cv4[i][0](x)))), 1)
-            for i, x in enumerate(feats)
-        ]
-        return self.decode(raw)
-
-    def raw_maps(self, feats: list[torch.Tensor]) -> list[torch.Tensor]:
-        return [torch.cat((self.cv2[i](x), self.cv3[i](x), self.cv4[i](x)), 1) for i, x in enumerate(feats)]
+    def branches(self) -> tuple[nn.ModuleList, ...]:
+        return (self.cv2, self.cv3, self.cv4)
 
     def decode(self, raw: list[torch.Tensor]) -> torch.Tensor:
         b = raw[0].shape[0]

@@ -60,8 +60,10 @@ class Segment(Detect):
 
     def raw_maps(self, feats: list[torch.Tensor]) -> tuple[list[torch.Tensor], torch.Tensor]:
         """Training-mode output whatever the mode: ([(B, 4 * reg_max + nc + nm, H_i, W_i)], protos)."""
-        maps = [torch.cat((self.cv2[i](x), self.cv3[i](x), self.cv4[i](x)), 1) for i, x in enumerate(feats)]
-        return maps, self.proto(feats[0])
+        return super().raw_maps(feats), self.proto(feats[0])
+
+    def branches(self) -> tuple[nn.ModuleList, ...]:
+        return (self.cv2, self.cv3, self.cv4)
 
     def deploy(self) -> nn.Module:
         return SegmentDeploy(self)
