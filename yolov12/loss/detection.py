@@ -125,6 +125,20 @@ def distribution_focal_loss(pred_dist: torch.Tensor, target: torch.Tensor, reg_m
     return (ce_l * wl + ce_r * wr).mean(-1, keepdim=True)
 
 
+def box_dfl_losses(
+    pred_bboxes: torch.Tensor, pred_distri: torch.Tensor, target_bboxes: torch.Tensor, anchor_points: torch.Tensor,
+    target_scores: torch.Tensor, fg_mask: torch.Tensor, target_scores_sum: torch.Tensor | float, reg_max: int,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """CIoU box loss and DFL over the foreground anchors, each weighted by the anchor's target score sum and divided
+    by ``target_scores_sum`` (boxes xyxy in grid units: predicted (B, A, 4), assigned (B, A, 4); logits (B, A, 4R))."""
+    weight = target_scores.sum(-1)[fg_mask].unsqueeze(-1)  # (P, 1)
+    iou = bbox_iou(pred_bboxes[fg_mask], target_bboxes[fg_mask], ciou=True)
+    loss_box = ((1.0 - iou) * weight).sum() / target_scores_sum
+    target_ltrb = bbox2dist(anchor_points, target_bboxes, reg_max - 1)
+    dfl = distribution_focal_loss(pred_distri[fg_mask].view(-1, reg_max), target_ltrb[fg_mask], reg_max)
+    return loss_box, (dfl * weight).sum() / target_scores_sum
+
+
 class DetectionLoss(nn.Module):
     """Detection criterion of YOLOv12 (same as the YOLOv8 ``v8DetectionLoss``). Items: box, cls, dfl.
 
@@ -199,14 +213,8 @@ class DetectionLoss(nn.Module):
         loss_dfl = pred_scores.new_zeros(())
         if fg_mask.any():
             target_bboxes = assigned.target_bboxes / stride_tensor  # grid units
-            weight = target_scores.sum(-1)[fg_mask].unsqueeze(-1)  # (P, 1)
-            iou = bbox_iou(pred_bboxes[fg_mask], target_bboxes[fg_mask], ciou=True)
-            loss_box = ((1.0 - iou) * weight).sum() / target_scores_sum
-            target_ltrb = bbox2dist(anchor_points, target_bboxes, self.reg_max - 1)
-            dfl = distribution_focal_loss(
-                pred_distri[fg_mask].view(-1, self.reg_max), target_ltrb[fg_mask], self.reg_max
-            )
-            loss_dfl = (dfl * weight).sum() / target_scores_sum
+            loss_box, loss_dfl = box_dfl_losses(pred_bboxes, pred_distri, target_bboxes, anchor_points, target_scores,
+                                                fg_mask, target_scores_sum, self.reg_max)
 
         loss = torch.stack((loss_box * self.cfg.box, loss_cls * self.cfg.cls, loss_dfl * self.cfg.dfl))
         return LossOutput(total=loss.sum() * batch_size, items=dict(zip(self.item_names, loss.detach().unbind())))

@@ -19,10 +19,9 @@ import torch
 import torch.nn.functional as F
 
 from yolov12.loss.detection import (
-    DetectionLoss, LossConfig, LossOutput, distribution_focal_loss, targets_to_padded,
+    DetectionLoss, LossConfig, LossOutput, box_dfl_losses, targets_to_padded,
 )
-from yolov12.ops.anchors import bbox2dist, make_anchors
-from yolov12.ops.boxes import bbox_iou
+from yolov12.ops.anchors import make_anchors
 
 COCO_SIGMAS = (0.26, 0.25, 0.25, 0.35, 0.35, 0.79, 0.79, 0.72, 0.72, 0.62, 0.62, 1.07, 1.07, 0.87, 0.87, 0.89, 0.89)
 
@@ -108,14 +107,9 @@ class PoseLoss(DetectionLoss):
         zero = pred_scores.new_zeros(())
         loss_box = loss_dfl = loss_pose = loss_kobj = zero
         if fg_mask.any():
-            target_bboxes = assigned.target_bboxes / stride_tensor
-            weight = target_scores.sum(-1)[fg_mask].unsqueeze(-1)
-            iou = bbox_iou(pred_bboxes[fg_mask], target_bboxes[fg_mask], ciou=True)
-            loss_box = ((1.0 - iou) * weight).sum() / target_scores_sum
-            target_ltrb = bbox2dist(anchor_points, target_bboxes, self.reg_max - 1)
-            dfl = distribution_focal_loss(pred_distri[fg_mask].view(-1, self.reg_max), target_ltrb[fg_mask],
-                                          self.reg_max)
-            loss_dfl = (dfl * weight).sum() / target_scores_sum
+            target_bboxes = assigned.target_bboxes / stride_tensor  # grid units
+            loss_box, loss_dfl = box_dfl_losses(pred_bboxes, pred_distri, target_bboxes, anchor_points, target_scores,
+                                                fg_mask, target_scores_sum, self.reg_max)
             loss_pose, loss_kobj = self._keypoint_losses(
                 targets["keypoints"].to(device).float(), batch_idx, b, img_hw, assigned.target_gt_idx, fg_mask,
                 target_bboxes, pred_kpt, anchor_points, stride_tensor)

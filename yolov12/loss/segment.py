@@ -27,9 +27,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from yolov12.loss.assigner import TaskAlignedAssigner
-from yolov12.loss.detection import LossConfig, LossOutput, distribution_focal_loss, targets_to_padded
-from yolov12.ops.anchors import bbox2dist, dist2bbox, make_anchors
-from yolov12.ops.boxes import bbox_iou
+from yolov12.loss.detection import LossConfig, LossOutput, box_dfl_losses, targets_to_padded
+from yolov12.ops.anchors import dist2bbox, make_anchors
 
 
 @dataclass
@@ -105,14 +104,9 @@ class SegmentLoss(nn.Module):
         loss_box, loss_dfl = zero, zero
         loss_seg = (protos * 0).sum() + (pred_coef * 0).sum()  # keeps the graph when nothing is assigned
         if fg_mask.any():
-            target_bboxes = assigned.target_bboxes / stride_tensor
-            weight = target_scores.sum(-1)[fg_mask].unsqueeze(-1)
-            iou = bbox_iou(pred_bboxes[fg_mask], target_bboxes[fg_mask], ciou=True)
-            loss_box = ((1.0 - iou) * weight).sum() / target_scores_sum
-            target_ltrb = bbox2dist(anchor_points, target_bboxes, self.reg_max - 1)
-            dfl = distribution_focal_loss(pred_distri[fg_mask].view(-1, self.reg_max), target_ltrb[fg_mask],
-                                          self.reg_max)
-            loss_dfl = (dfl * weight).sum() / target_scores_sum
+            target_bboxes = assigned.target_bboxes / stride_tensor  # grid units
+            loss_box, loss_dfl = box_dfl_losses(pred_bboxes, pred_distri, target_bboxes, anchor_points, target_scores,
+                                                fg_mask, target_scores_sum, self.reg_max)
             loss_seg = self.mask_loss(fg_mask, assigned.target_gt_idx, assigned.target_bboxes, batch_idx,
                                       targets["masks"].to(device), protos, pred_coef, img_hw)
 
