@@ -213,7 +213,7 @@ def cmd_data(args: dict, sub: str | None) -> int:
         print(f"dataset ready: {path}")
         return 0
     if sub == "convert":
-        from yolov12.data.convert import coco_to_yolo, dota_to_yolo, voc_to_yolo
+        from yolov12.data.convert import coco_pose_to_yolo, coco_to_yolo, dota_to_yolo, voc_to_yolo
 
         check_known(args, ["format", "src", "images", "out", "split", "tile", "overlap", "task"], "data convert")
         fmt = str(_require(args, "format", "data convert")).lower()
@@ -229,8 +229,6 @@ def cmd_data(args: dict, sub: str | None) -> int:
         elif fmt == "voc":
             path = voc_to_yolo(src, images, out, split=split)
         elif fmt == "coco-pose":
-            from yolov12.data.formats.coco_pose import coco_pose_to_yolo
-
             path = coco_pose_to_yolo(src, images, out, split=split)
         elif fmt == "dota":
             tile = args.get("tile")

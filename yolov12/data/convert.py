@@ -4,26 +4,25 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
 
 from yolov12.data.formats import read_coco, read_voc
+from yolov12.data.formats.coco_pose import pose_lines, read_coco_pose
 from yolov12.data.labels import format_label_lines
 from yolov12.data.sample import Sample
 from yolov12.utils import LOGGER, atomic_write_text
 
 
-def write_yolo_dataset(
-    samples: list[Sample], names: list[str], out_dir: str | Path, split: str = "train", link: bool = False
-) -> Path:
-    """Write samples as ``out_dir/images/<split>/*`` + ``out_dir/labels/<split>/*.txt`` and update
-    ``out_dir/data.yaml`` (other splits already there are kept). Images are copied (or hard-linked/symlinked
-    with ``link``). Returns the data.yaml path.
-    """
+def write_split_files(samples: list[Sample], out_dir: Path, split: str, link: bool,
+                      label_text: Callable[[Sample], str]) -> tuple[Path, Path]:
+    """Copy (or hard-link/symlink with ``link``) each sample's image to ``out_dir/images/<split>/`` and write
+    ``label_text(sample)`` to ``out_dir/labels/<split>/<stem>.txt``; same file names from different folders get
+    ``_1``, ``_2``... Returns (images folder, labels folder)."""
     if not samples:
         raise ValueError("no image could be converted (the reasons are logged above); nothing written")
-    out_dir = Path(out_dir)
     img_dir, lbl_dir = out_dir / "images" / split, out_dir / "labels" / split
     img_dir.mkdir(parents=True, exist_ok=True)
     lbl_dir.mkdir(parents=True, exist_ok=True)
@@ -43,7 +42,20 @@ def write_yolo_dataset(
                     dst.symlink_to(src.resolve())
             else:
                 shutil.copy2(src, dst)
-        atomic_write_text(lbl_dir / f"{stem}.txt", format_label_lines(s.cls, s.boxes, s.segments))
+        atomic_write_text(lbl_dir / f"{stem}.txt", label_text(s))
+    return img_dir, lbl_dir
+
+
+def write_yolo_dataset(
+    samples: list[Sample], names: list[str], out_dir: str | Path, split: str = "train", link: bool = False
+) -> Path:
+    """Write samples as ``out_dir/images/<split>/*`` + ``out_dir/labels/<split>/*.txt`` and update
+    ``out_dir/data.yaml`` (other splits already there are kept). Images are copied (or hard-linked/symlinked
+    with ``link``). Returns the data.yaml path.
+    """
+    out_dir = Path(out_dir)
+    img_dir, lbl_dir = write_split_files(samples, out_dir, split, link,
+                                         lambda s: format_label_lines(s.cls, s.boxes, s.segments))
     yaml_path = out_dir / "data.yaml"
     cfg = yaml.safe_load(yaml_path.read_text()) if yaml_path.is_file() else {}
     if cfg.get("names") and list(cfg["names"]) != list(names):
@@ -115,3 +127,25 @@ def _check_inputs(src: str | Path, images_dir: str | Path) -> None:
         raise FileNotFoundError(f"annotations not found: {src}")
     if not Path(images_dir).is_dir():
         raise FileNotFoundError(f"images folder not found: {images_dir}")
+
+
+def coco_pose_to_yolo(json_path: str | Path, images_dir: str | Path, out_dir: str | Path, split: str = "train",
+                      link: bool = False) -> Path:
+    """COCO person-keypoints json + images -> YOLO pose dataset (labels + data.yaml with kpt_shape and flip_idx)."""
+    if not Path(json_path).is_file():
+        raise FileNotFoundError(f"not found: {json_path}")
+    if not Path(images_dir).is_dir():
+        raise FileNotFoundError(f"image folder not found: {images_dir}")
+    samples, names, kpt_shape, flip_idx = read_coco_pose(json_path, images_dir)
+    out_dir = Path(out_dir)
+    img_dir, lbl_dir = write_split_files(samples, out_dir, split, link, pose_lines)
+    yaml_path = out_dir / "data.yaml"
+    cfg = yaml.safe_load(yaml_path.read_text()) if yaml_path.is_file() else {}
+    for key, val in (("names", names), ("kpt_shape", kpt_shape)):
+        if cfg.get(key) and list(cfg[key]) != list(val):
+            raise ValueError(f"{yaml_path}: existing {key} {cfg[key]} differ from {val}")
+    cfg.update({"path": ".", split: f"images/{split}", "names": names, "kpt_shape": kpt_shape,
+                "flip_idx": flip_idx})
+    atomic_write_text(yaml_path, yaml.safe_dump(cfg, sort_keys=False))
+    LOGGER.info(f"wrote {len(samples)} images to {img_dir} and {lbl_dir} (kpt_shape {kpt_shape})")
+    return yaml_path

@@ -33,6 +33,16 @@ def read_coco(
     """
     json_path, images_dir = Path(json_path), Path(images_dir)
     stats = stats if stats is not None else ScanStats()
+    data = load_coco_json(json_path)
+    try:
+        return _read(data, json_path, images_dir, stats, use_segments)
+    except (KeyError, TypeError, ValueError, AttributeError) as e:  # a record without a field, or a wrong type
+        raise ValueError(f"{json_path}: malformed COCO record ({type(e).__name__}: {e})") from e
+
+
+def load_coco_json(json_path: Path) -> dict:
+    """A COCO json file -> its top-level object, with one-line errors for a file that is not one (not json, not an
+    object, no categories). Shared by the detection, segment and keypoint readers."""
     try:
         data = json.loads(json_path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
@@ -42,10 +52,7 @@ def read_coco(
                          f"got a {type(data).__name__}")
     if not data.get("categories"):
         raise ValueError(f"{json_path}: no categories")
-    try:
-        return _read(data, json_path, images_dir, stats, use_segments)
-    except (KeyError, TypeError, ValueError, AttributeError) as e:  # a record without a field, or a wrong type
-        raise ValueError(f"{json_path}: malformed COCO record ({type(e).__name__}: {e})") from e
+    return data
 
 
 def _read(data: dict, json_path: Path, images_dir: Path, stats: ScanStats, use_segments: bool

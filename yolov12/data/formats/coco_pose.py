@@ -7,16 +7,12 @@ Crowd annotations are skipped and counted; keypoints with v = 0 are written as `
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
 from pathlib import Path
 
 import numpy as np
-import yaml
 
+from yolov12.data.formats.coco import load_coco_json
 from yolov12.data.sample import Sample, ScanStats
-from yolov12.utils import LOGGER, atomic_write_text
 
 
 def flip_index(names: list[str]) -> list[int]:
@@ -36,12 +32,7 @@ def read_coco_pose(json_path: str | Path, images_dir: str | Path, stats: ScanSta
     """-> (samples with keypoints (n, K, 3) normalised, class names, kpt_shape [K, 3], flip_idx)."""
     json_path, images_dir = Path(json_path), Path(images_dir)
     stats = stats if stats is not None else ScanStats()
-    try:
-        data = json.loads(json_path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise ValueError(f"{json_path}: not a COCO json file ({e})") from e
-    if not isinstance(data, dict) or not data.get("categories"):
-        raise ValueError(f"{json_path}: expected a COCO keypoints json with 'images', 'annotations' and 'categories'")
+    data = load_coco_json(json_path)
     try:
         return _read(data, json_path, images_dir, stats)
     except (KeyError, TypeError, AttributeError) as e:
@@ -99,46 +90,3 @@ def pose_lines(s: Sample) -> str:
         out.append(" ".join([str(int(c)), *(f"{v:.6f}" for v in b),
                              *(f"{x:.6f} {y:.6f} {int(v)}" for x, y, v in kp)]))
     return "".join(line + "\n" for line in out)
-
-
-def coco_pose_to_yolo(json_path: str | Path, images_dir: str | Path, out_dir: str | Path, split: str = "train",
-                      link: bool = False) -> Path:
-    """COCO person-keypoints json + images -> YOLO pose dataset (labels + data.yaml with kpt_shape and flip_idx)."""
-    if not Path(json_path).is_file():
-        raise FileNotFoundError(f"not found: {json_path}")
-    if not Path(images_dir).is_dir():
-        raise FileNotFoundError(f"image folder not found: {images_dir}")
-    samples, names, kpt_shape, flip_idx = read_coco_pose(json_path, images_dir)
-    if not samples:
-        raise ValueError("no image could be converted (the reasons are logged above); nothing written")
-    out_dir = Path(out_dir)
-    img_dir, lbl_dir = out_dir / "images" / split, out_dir / "labels" / split
-    img_dir.mkdir(parents=True, exist_ok=True)
-    lbl_dir.mkdir(parents=True, exist_ok=True)
-    used: set[str] = set()
-    for s in samples:
-        src = Path(s.im_file)
-        stem, n = src.stem, 1
-        while stem in used:
-            stem, n = f"{src.stem}_{n}", n + 1
-        used.add(stem)
-        dst = img_dir / f"{stem}{src.suffix.lower()}"
-        if not dst.exists():
-            if link:
-                try:
-                    os.link(src, dst)
-                except OSError:
-                    dst.symlink_to(src.resolve())
-            else:
-                shutil.copy2(src, dst)
-        atomic_write_text(lbl_dir / f"{stem}.txt", pose_lines(s))
-    yaml_path = out_dir / "data.yaml"
-    cfg = yaml.safe_load(yaml_path.read_text()) if yaml_path.is_file() else {}
-    for key, val in (("names", names), ("kpt_shape", kpt_shape)):
-        if cfg.get(key) and list(cfg[key]) != list(val):
-            raise ValueError(f"{yaml_path}: existing {key} {cfg[key]} differ from {val}")
-    cfg.update({"path": ".", split: f"images/{split}", "names": names, "kpt_shape": kpt_shape,
-                "flip_idx": flip_idx})
-    atomic_write_text(yaml_path, yaml.safe_dump(cfg, sort_keys=False))
-    LOGGER.info(f"wrote {len(samples)} images to {img_dir} and {lbl_dir} (kpt_shape {kpt_shape})")
-    return yaml_path

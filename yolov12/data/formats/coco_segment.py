@@ -21,13 +21,13 @@ counted and skipped. Everything skipped is in the :class:`CocoSegmentReport`.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from yolov12.data.compose_segment import mask_to_bridged_polygon
+from yolov12.data.formats.coco import load_coco_json
 from yolov12.data.sample import Sample, ScanStats
 from yolov12.ops.masks import polygon_to_mask, rle_decode
 from yolov12.utils import LOGGER
@@ -124,15 +124,7 @@ def read_coco_segment(json_path: str | Path, images_dir: str | Path, stats: Scan
     """Read a COCO instances json -> (samples with one normalised polygon per object, class names, report)."""
     json_path, images_dir = Path(json_path), Path(images_dir)
     stats = stats if stats is not None else ScanStats()
-    try:
-        data = json.loads(json_path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise ValueError(f"{json_path}: not a COCO json file ({e})") from e
-    if not isinstance(data, dict):
-        raise ValueError(f"{json_path}: expected a COCO json object with 'images', 'annotations' and 'categories', "
-                         f"got a {type(data).__name__}")
-    if not data.get("categories"):
-        raise ValueError(f"{json_path}: no categories")
+    data = load_coco_json(json_path)
     try:
         samples, names, report = _read(data, json_path, images_dir, stats)
     except (KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
