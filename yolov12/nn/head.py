@@ -125,9 +125,20 @@ class DetectDeploy(nn.Module):
         super().__init__()
         self.src = src
 
-    def forward(self, feats: list[torch.Tensor]) -> torch.Tensor:
+    def box_cls(self, feats: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor, list[torch.Tensor]]:
+        """Box logits (B, 4 * reg_max, A) and class logits (B, nc, A), each concatenated over the levels once, and
+        the per-level box maps (their sizes give the anchors)."""
         d, b = self.src, feats[0].shape[0]
         box_maps = [d.cv2[i](x) for i, x in enumerate(feats)]
         box = torch.cat([t.view(b, 4 * d.reg_max, -1) for t in box_maps], 2)
-        cls = torch.cat([d.cv3[i](x).view(b, d.nc, -1) for i, x in enumerate(feats)], 2)
-        return d.decode_parts(box, cls, box_maps)
+        return box, self.level_cat(d.cv3, d.nc, feats), box_maps
+
+    @staticmethod
+    def level_cat(branch: nn.ModuleList, channels: int, feats: list[torch.Tensor]) -> torch.Tensor:
+        """One branch's maps over the levels -> (B, channels, A)."""
+        b = feats[0].shape[0]
+        return torch.cat([branch[i](x).view(b, channels, -1) for i, x in enumerate(feats)], 2)
+
+    def forward(self, feats: list[torch.Tensor]) -> torch.Tensor:
+        box, cls, box_maps = self.box_cls(feats)
+        return self.src.decode_parts(box, cls, box_maps)

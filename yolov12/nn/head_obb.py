@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from yolov12.nn.conv import Conv
-from yolov12.nn.head import Detect
+from yolov12.nn.head import Detect, DetectDeploy
 
 
 def decode_angle(raw: torch.Tensor) -> torch.Tensor:
@@ -64,17 +64,10 @@ class OBB(Detect):
         return OBBDeploy(self)
 
 
-class OBBDeploy(nn.Module):
+class OBBDeploy(DetectDeploy):
     """:class:`OBB` in eval mode for export: per kind one Concat over the levels (same outputs)."""
 
-    def __init__(self, src: OBB) -> None:
-        super().__init__()
-        self.src = src
-
     def forward(self, feats: list[torch.Tensor]) -> torch.Tensor:
-        d, b = self.src, feats[0].shape[0]
-        box_maps = [d.cv2[i](x) for i, x in enumerate(feats)]
-        box = torch.cat([t.view(b, 4 * d.reg_max, -1) for t in box_maps], 2)
-        cls = torch.cat([d.cv3[i](x).view(b, d.nc, -1) for i, x in enumerate(feats)], 2)
-        ang = torch.cat([d.cv4[i](x).view(b, d.ne, -1) for i, x in enumerate(feats)], 2)
-        return d.decode_obb(box, cls, ang, box_maps)
+        d = self.src
+        box, cls, box_maps = self.box_cls(feats)
+        return d.decode_obb(box, cls, self.level_cat(d.cv4, d.ne, feats), box_maps)

@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from yolov12.nn.conv import Conv
-from yolov12.nn.head import Detect
+from yolov12.nn.head import Detect, DetectDeploy
 
 
 def decode_keypoints(kpt: torch.Tensor, points: torch.Tensor, strides: torch.Tensor, kpt_shape: tuple[int, int]
@@ -68,19 +68,12 @@ class Pose(Detect):
         return PoseDeploy(self)
 
 
-class PoseDeploy(nn.Module):
+class PoseDeploy(DetectDeploy):
     """:class:`Pose` in eval mode with each kind of map concatenated over the levels once (as DetectDeploy); the
     export form: one output, ``pred`` (B, 4 + nc + K * D, A) (the keypoint layout travels in the file's
     metadata)."""
 
-    def __init__(self, src: Pose) -> None:
-        super().__init__()
-        self.src = src
-
     def forward(self, feats: list[torch.Tensor]) -> torch.Tensor:
-        d, b = self.src, feats[0].shape[0]
-        box_maps = [d.cv2[i](x) for i, x in enumerate(feats)]
-        box = torch.cat([t.view(b, 4 * d.reg_max, -1) for t in box_maps], 2)
-        cls = torch.cat([d.cv3[i](x).view(b, d.nc, -1) for i, x in enumerate(feats)], 2)
-        kpt = torch.cat([d.cv4[i](x).view(b, d.nk, -1) for i, x in enumerate(feats)], 2)
-        return d.decode_all(box, cls, kpt, box_maps)[0]
+        d = self.src
+        box, cls, box_maps = self.box_cls(feats)
+        return d.decode_all(box, cls, self.level_cat(d.cv4, d.nk, feats), box_maps)[0]

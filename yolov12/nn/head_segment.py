@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from yolov12.nn.conv import Conv, conv2d
-from yolov12.nn.head import Detect
+from yolov12.nn.head import Detect, DetectDeploy
 
 
 class Proto(nn.Module):
@@ -69,17 +69,11 @@ class Segment(Detect):
         return SegmentDeploy(self)
 
 
-class SegmentDeploy(nn.Module):
+class SegmentDeploy(DetectDeploy):
     """Export form of :class:`Segment` (fused, eval mode): the same ``(pred, protos)``."""
 
-    def __init__(self, src: Segment) -> None:
-        super().__init__()
-        self.src = src
-
     def forward(self, feats: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
-        d, b = self.src, feats[0].shape[0]
-        box_maps = [d.cv2[i](x) for i, x in enumerate(feats)]
-        box = torch.cat([t.view(b, 4 * d.reg_max, -1) for t in box_maps], 2)
-        cls = torch.cat([d.cv3[i](x).view(b, d.nc, -1) for i, x in enumerate(feats)], 2)
-        mc = torch.cat([d.cv4[i](x).view(b, d.nm, -1) for i, x in enumerate(feats)], 2)
+        d = self.src
+        box, cls, box_maps = self.box_cls(feats)
+        mc = self.level_cat(d.cv4, d.nm, feats)
         return torch.cat((d.decode_parts(box, cls, box_maps), mc), 1), d.proto(feats[0])
