@@ -34,6 +34,21 @@ def load_mnist_json(digits_dir: str | Path) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(crops), np.concatenate(labels)
 
 
+def ink_crop(digit: np.ndarray) -> np.ndarray | None:
+    """(28, 28) uint8 digit -> its crop to the ink's bounding box (pixels above INK_THRESHOLD), None without ink."""
+    ys, xs = np.nonzero(digit > INK_THRESHOLD * 255)
+    if len(xs) == 0:
+        return None
+    return digit[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+
+
+def scaled_alpha(crop: np.ndarray, side: int) -> np.ndarray:
+    """An ink crop resized so its longer side is ``side`` px (each side at least 3), as float32 alpha in [0, 1]."""
+    sc = side / max(crop.shape)
+    ch, cw = max(3, round(crop.shape[0] * sc)), max(3, round(crop.shape[1] * sc))
+    return cv2.resize(crop, (cw, ch), interpolation=cv2.INTER_LINEAR).astype(np.float32) / 255
+
+
 def _background(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
     """A smooth random two-colour gradient with mild noise, (h, w, 3) uint8."""
     c0, c1 = rng.integers(0, 256, 3), rng.integers(0, 256, 3)
@@ -62,15 +77,12 @@ def compose_digit_image(
     cls, boxes = [], []
     for _ in range(int(rng.integers(n_range[0], n_range[1] + 1))):
         j = int(rng.integers(len(digits)))
-        ink = digits[j]
-        ys, xs = np.nonzero(ink > INK_THRESHOLD * 255)
-        if len(xs) == 0:
+        crop = ink_crop(digits[j])
+        if crop is None:
             continue
-        crop = ink[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
         side = int(rng.integers(px_range[0], min(px_range[1], h - 2, w - 2) + 1))
-        sc = side / max(crop.shape)
-        ch, cw = max(3, round(crop.shape[0] * sc)), max(3, round(crop.shape[1] * sc))
-        alpha = cv2.resize(crop, (cw, ch), interpolation=cv2.INTER_LINEAR).astype(np.float32) / 255
+        alpha = scaled_alpha(crop, side)
+        ch, cw = alpha.shape
         for _try in range(20):
             x0, y0 = int(rng.integers(0, w - cw + 1)), int(rng.integers(0, h - ch + 1))
             if all(x0 + cw + 2 <= a or b + 2 <= x0 or y0 + ch + 2 <= c or d + 2 <= y0 for a, c, b, d in taken):

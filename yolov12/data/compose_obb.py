@@ -14,7 +14,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from yolov12.data.compose import DIGIT_NAMES, INK_THRESHOLD, _background, digit_splits, write_data_yaml
+from yolov12.data.compose import (
+    DIGIT_NAMES, INK_THRESHOLD, _background, digit_splits, ink_crop, scaled_alpha, write_data_yaml,
+)
 from yolov12.utils import LOGGER, atomic_write_text
 
 
@@ -29,15 +31,12 @@ def compose_digit_obb_image(
     cls, quads = [], []
     for _ in range(int(rng.integers(n_range[0], n_range[1] + 1))):
         j = int(rng.integers(len(digits)))
-        ink = digits[j]
-        ys, xs = np.nonzero(ink > INK_THRESHOLD * 255)
-        if len(xs) == 0:
+        crop = ink_crop(digits[j])
+        if crop is None:
             continue
-        crop = ink[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
         side = int(rng.integers(px_range[0], min(px_range[1], h // 2, w // 2) + 1))
-        sc = side / max(crop.shape)
-        ch, cw = max(3, round(crop.shape[0] * sc)), max(3, round(crop.shape[1] * sc))
-        alpha = cv2.resize(crop, (cw, ch), interpolation=cv2.INTER_LINEAR).astype(np.float32) / 255
+        alpha = scaled_alpha(crop, side)
+        ch, cw = alpha.shape
         ys, xs = np.nonzero(alpha > INK_THRESHOLD)  # the tight ink box of the scaled, upright digit
         x1, y1, x2, y2 = xs.min(), ys.min(), xs.max() + 1, ys.max() + 1
         deg = float(rng.uniform(-max_degrees, max_degrees))
