@@ -74,8 +74,8 @@ def _run_train(args: list[str], env_extra: dict, cwd: Path) -> subprocess.Comple
 # written in the first epoch and in a later one; mosaic off and a fixed lr make the loss path short and stable (the
 # hue mode is pinned because the path was chosen with it: any change to the augmentation draws needs a new check)
 KILL_ARGS = ["model=yolov12n.yaml", "epochs=3", "imgsz=64", "batch=4", "nbs=4", "plots=False", "verbose=False",
-             "deterministic=True", "seed=3", "close_mosaic=0", "mosaic=0", "warmup_epochs=0", "lr0=0.02", "val=False",
-             "hsv_hue_mode=scale"]
+             "deterministic=True", "seed=2", "close_mosaic=0", "mosaic=0", "warmup_epochs=0", "lr0=0.02", "val=False"]
+# (seed 2: the fitness improves every epoch by a wide margin, so best.safetensors is written 3 times)
 
 
 def _tensors(path: Path) -> dict:

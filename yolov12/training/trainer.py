@@ -161,7 +161,8 @@ class Trainer:
                 if any(n.startswith(f) for f in frozen):
                     p.requires_grad_(False)
             LOGGER.info(f"froze layers 0-{cfg.freeze - 1}")
-        return model.to(self.device)
+        model = model.to(self.device)
+        return model.to(memory_format=torch.channels_last) if cfg.channels_last else model
 
     def _seed(self) -> None:
         seed = self.cfg.seed + max(self.info.rank, 0)
@@ -291,6 +292,8 @@ class Trainer:
                 self.accumulate = warmup_step(optimizer, ni, self.warmup_iters, factor, cfg.warmup_bias_lr,
                                               cfg.momentum, cfg.warmup_momentum, cfg.nbs, cfg.batch)
             imgs = batch["img"].to(device, non_blocking=True).float() / 255
+            if cfg.channels_last:
+                imgs = imgs.contiguous(memory_format=torch.channels_last)
             targets = {k: batch[k].to(device) for k in self.task.target_keys}
             with torch.autocast(device.type, dtype=torch.float16, enabled=self.amp):
                 raw = model(imgs)
