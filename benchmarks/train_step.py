@@ -2,9 +2,12 @@
 
 Default: yolov12n at 320 px, batch 8, on this CPU (the issue's setting), random images with 5 boxes each.
 The baseline printed beside it is a forward-only pass of the same model in eval mode, measured in the same run,
-so the ratio (train step / inference) is comparable across machines.
+so the ratio (train step / inference) is comparable across machines. The step is timed in both memory formats,
+interleaved (contiguous NCHW, and channels_last NHWC: what the trainer uses by default, TrainConfig.channels_last),
+and the speed-up of channels_last is printed.
 
-    python benchmarks/train_step.py [--scale n] [--imgsz 320] [--batch 8] [--steps 10] [--device cpu]
+    python benchmarks/train_step.py [--scale n] [--imgsz 320] [--batch 8] [--steps 10] [--device cpu] \
+        [--formats contiguous channels_last] [--rounds 2]
 
 Whole-epoch mode (--data): the trainer's step (forward, loss, backward, clipping, SGD, EMA) fed by the real training
 loader (mosaic and the rest of the augmentation, ``--workers`` processes; ``-1`` = what the trainer would use, see
@@ -41,6 +44,9 @@ def main() -> None:
     ap.add_argument("--data", default="", help="data.yaml: whole-epoch mode with the real loader")
     ap.add_argument("--images", type=int, default=320, help="epoch mode: train images used")
     ap.add_argument("--workers", type=int, default=-1, help="epoch mode: loader workers (-1: the trainer's choice)")
+    ap.add_argument("--formats", nargs="+", default=["contiguous", "channels_last"],
+                    choices=["contiguous", "channels_last"], help="memory formats timed (interleaved rounds)")
+    ap.add_argument("--rounds", type=int, default=2, help="interleaved rounds over --formats")
     args = ap.parse_args()
     if args.data:
         return epoch(args)
@@ -76,14 +82,24 @@ def main() -> None:
         opt.step()
         opt.zero_grad(set_to_none=True)
 
-    times = []
-    for i in range(args.warmup + args.steps):
-        sync()
-        t = time.perf_counter()
-        train_step()
-        sync()
-        if i >= args.warmup:
-            times.append(time.perf_counter() - t)
+    def timed_steps() -> float:
+        times = []
+        for i in range(args.warmup + args.steps):
+            sync()
+            t = time.perf_counter()
+            train_step()
+            sync()
+            if i >= args.warmup:
+                times.append(time.perf_counter() - t)
+        return statistics.median(times)
+
+    step = {f: [] for f in args.formats}
+    for _ in range(args.rounds):
+        for f in args.formats:
+            fmt = torch.channels_last if f == "channels_last" else torch.contiguous_format
+            model.to(memory_format=fmt)
+            x = x.contiguous(memory_format=fmt)
+            step[f].append(timed_steps())
     model.eval()
     inf = []
     with torch.inference_mode():
@@ -94,12 +110,18 @@ def main() -> None:
             sync()
             if i >= args.warmup:
                 inf.append(time.perf_counter() - t)
-    ts, ti = statistics.median(times), statistics.median(inf)
+    ti = statistics.median(inf)
     print(f"yolov12{args.scale} imgsz {args.imgsz} batch {args.batch} device {dev} threads {torch.get_num_threads()} "
           f"torch {torch.__version__} amp {args.amp}")
-    print(f"train step (fwd+loss+bwd+SGD): median {ts * 1000:.0f} ms -> {args.batch / ts:.1f} images/s")
-    print(f"baseline inference (eval fwd):  median {ti * 1000:.0f} ms -> {args.batch / ti:.1f} images/s")
-    print(f"ratio train-step / inference time: {ts / ti:.2f}x")
+    for f, v in step.items():
+        ts = min(v)
+        print(f"train step (fwd+loss+bwd+SGD), {f:>13}: median {ts * 1000:.0f} ms -> {args.batch / ts:.1f} images/s "
+              f"(ratio train-step / inference time {ts / ti:.2f}x)")
+    print(f"baseline inference (eval fwd, {args.formats[-1]}): median {ti * 1000:.0f} ms -> {args.batch / ti:.1f} "
+          "images/s")
+    if len(step) == 2:
+        print(f"channels_last speed-up of the step: {min(step['contiguous']) / min(step['channels_last']):.2f}x "
+              f"(best of {args.rounds} interleaved rounds each)")
 
 
 def epoch(args) -> None:
@@ -125,7 +147,10 @@ def epoch(args) -> None:
     workers = loader_workers(2, dev) if args.workers < 0 else args.workers
     loader = build_dataloader(ds, args.batch, workers, shuffle=True, seed=0)
     torch.manual_seed(0)
+    cl = args.formats[-1] == "channels_last"  # the trainer's default
     model = build_model(args.scale, nc=cfg.nc).to(dev).train()
+    if cl:
+        model.to(memory_format=torch.channels_last)
     crit = DetectionLoss(cfg.nc, cfg=LossConfig(expand_tiny_boxes=True))
     opt = build_optimizer(model, "SGD", 0.01, 0.937, 5e-4)
     ema = ModelEMA(model)
@@ -136,6 +161,8 @@ def epoch(args) -> None:
     for i, batch in enumerate(loader):
         wait += time.perf_counter() - t
         imgs = batch["img"].to(dev).float() / 255
+        if cl:
+            imgs = imgs.contiguous(memory_format=torch.channels_last)
         out = crit(model(imgs), {k: batch[k].to(dev) for k in ("batch_idx", "cls", "bboxes")})
         out.total.backward()
         if i % 4 == 3:  # nbs 64 / batch 16
@@ -147,7 +174,7 @@ def epoch(args) -> None:
         t = time.perf_counter()
     total = time.perf_counter() - t0
     print(f"epoch mode: yolov12{args.scale} imgsz {args.imgsz} batch {args.batch} {n} images, workers {workers}, "
-          f"torch threads {torch.get_num_threads()}: {n / total:.2f} images/s ({total:.1f} s, waiting for batches "
+          f"torch threads {torch.get_num_threads()}, {args.formats[-1]}: {n / total:.2f} images/s ({total:.1f} s, waiting for batches "
           f"{wait:.1f} s = {wait / total:.0%})")
 
 
