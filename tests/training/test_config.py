@@ -106,8 +106,9 @@ def test_resume_of_a_run_saved_before_a_recipe_field_keeps_its_old_behaviour():
     from yolov12.training.config import LEGACY_RECIPE
 
     saved = TrainConfig().to_dict()
-    for k in ("warmup_before_last", "hsv_hue_mode"):  # what a run of the previous version saved lacks
+    for k in ("warmup_before_last", "hsv_hue_mode", "channels_last"):  # what a run of an earlier version lacks
         del saved[k]
     args = resume_args({**LEGACY_RECIPE, **saved}, TrainConfig(), "last.safetensors")
     cfg = TrainConfig.from_dict(args)
-    assert (cfg.recipe, cfg.warmup_before_last, cfg.hsv_hue_mode) == ("default", False, "scale")
+    assert (cfg.recipe, cfg.warmup_before_last, cfg.hsv_hue_mode, cfg.channels_last) == ("default", False, "scale",
+                                                                                          False)
