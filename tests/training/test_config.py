@@ -112,3 +112,12 @@ def test_resume_of_a_run_saved_before_a_recipe_field_keeps_its_old_behaviour():
     cfg = TrainConfig.from_dict(args)
     assert (cfg.recipe, cfg.warmup_before_last, cfg.hsv_hue_mode, cfg.channels_last) == ("default", False, "scale",
                                                                                           False)
+
+
+def test_preset_keeps_explicit_values_equal_to_the_base_ones():
+    """recipe=cls decides only the fields not given: an explicit value equal to the general default still wins."""
+    c = TrainConfig.from_dict({"recipe": "cls", "warmup_epochs": 3.0, "imgsz": 640, "optimizer": "auto"})
+    assert (c.warmup_epochs, c.imgsz, c.optimizer) == (3.0, 640, "auto")
+    assert (c.lr0, c.nbs, c.cos_lr) == (0.2, 256, True)  # the rest from the preset
+    d = TrainConfig(warmup_epochs=0.0, lr0=0.2)  # the default recipe: explicit values, the rest general
+    assert (d.warmup_epochs, d.lr0, d.imgsz, d.nbs) == (0.0, 0.2, 640, 64)

@@ -11,8 +11,9 @@ each can still be set explicitly):
 - ``paper``: YOLOv12's own training code (Ultralytics 8.3.63) exactly.
 - ``cls``: the seed's ImageNet classification recipe (tasks.md: the published YOLOv12-cls runs): SGD, lr0 0.2,
   lrf 0.01, nbs 256, no warmup (warmup_bias_lr 0.1), weight decay 1e-4, cosine schedule, hsv_s 0.4, 224 px.
-  A preset: it sets each of :data:`PRESETS` ``['cls']``'s fields that is still at its default value (so a value
-  equal to the default cannot be forced; pass a slightly different one), the rest as ``default``.
+  A preset: it decides each of :data:`PRESETS` ``['cls']``'s fields not given explicitly, the rest as ``default``.
+  Those fields default to ``None`` (= decided by the recipe: :data:`BASE` unless the recipe's preset says otherwise),
+  so an explicit value always wins, also one equal to the base value (``recipe=cls warmup_epochs=3``).
 
 Augmentation fields left at ``None`` take the per-scale defaults of the paper (``yolov12.data.augment_defaults``).
 """
@@ -35,11 +36,14 @@ RECIPES: dict[str, dict] = {
     "cls": {"warmup_bias_lr": 0.1, "expand_tiny_boxes": True, "warmup_min_iters": 0, "warmup_before_last": True,
             "hsv_hue_mode": "add"},
 }
-# recipes that also change fields with a non-None default: applied to each such field left at its default
+# recipes that also change general fields (lr0, imgsz...): applied to each such field not given (None)
 PRESETS: dict[str, dict] = {
     "cls": {"optimizer": "SGD", "lr0": 0.2, "lrf": 0.01, "nbs": 256, "warmup_epochs": 0.0, "weight_decay": 1e-4,
             "cos_lr": True, "hsv_s": 0.4, "imgsz": 224},
 }
+# the values of the general fields a preset may change, for every recipe without its own (None = not given)
+BASE: dict = {"optimizer": "auto", "lr0": 0.01, "lrf": 0.01, "nbs": 64, "warmup_epochs": 3.0, "weight_decay": 5e-4,
+              "cos_lr": False, "hsv_s": 0.7, "imgsz": 640}
 # what a run saved before a recipe field existed trained with (its resume keeps that)
 LEGACY_RECIPE = {"recipe": "paper", "warmup_before_last": False, "hsv_hue_mode": "scale", "channels_last": False}
 
@@ -51,7 +55,7 @@ class TrainConfig:
     data: str = ""  # data.yaml path, or an embedded dataset's name ('digits', 'trees', 'digits-seg'...)
     epochs: int = 100
     batch: int = 16  # images per step (all GPUs together under DDP)
-    imgsz: int = 640
+    imgsz: int | None = None  # 640 (recipe cls: 224)
     device: str = ""  # '' auto, 'cpu', '0', '0,1,2,3' (several: launches torchrun)
     workers: int = 2  # dataloader worker processes per rank
     pretrained: str | None = None  # initialise from any weights we can load (matching tensors only)
@@ -60,18 +64,18 @@ class TrainConfig:
     recipe: str = "default"  # 'default' (paper + Ultralytics 8.4's changes), 'paper' (YOLOv12's code), 'cls'
     # (the seed's classification recipe); see RECIPES / PRESETS
     # --- optimiser and schedule --------------------------------------------------------------------------------
-    optimizer: str = "auto"  # SGD (the paper; 'auto' = SGD), Adam, AdamW
-    lr0: float = 0.01  # initial learning rate
-    lrf: float = 0.01  # final lr = lr0 * lrf
+    optimizer: str | None = None  # SGD (the paper; 'auto' = SGD), Adam, AdamW (None: 'auto'; recipe cls: SGD)
+    lr0: float | None = None  # initial learning rate (None: 0.01; recipe cls: 0.2)
+    lrf: float | None = None  # final lr = lr0 * lrf (None: 0.01)
     momentum: float = 0.937  # SGD momentum / Adam beta1
-    weight_decay: float = 5e-4  # scaled by batch * accumulate / nbs
-    warmup_epochs: float = 3.0  # warmup length in epochs
+    weight_decay: float | None = None  # scaled by batch * accumulate / nbs (None: 5e-4; recipe cls: 1e-4)
+    warmup_epochs: float | None = None  # warmup length in epochs (None: 3.0; recipe cls: 0)
     warmup_min_iters: int | None = None  # ...but at least this many iterations (recipe: default 0, paper 100)
     warmup_before_last: bool | None = None  # warmup epochs = min(warmup_epochs, epochs - 1) (recipe: default on)
     warmup_momentum: float = 0.8
     warmup_bias_lr: float | None = None  # bias lr ramps down from this value (recipe: default 0.1, paper 0.0)
-    nbs: int = 64  # nominal batch size: gradients are accumulated up to it
-    cos_lr: bool = False  # cosine instead of linear decay
+    nbs: int | None = None  # nominal batch size: gradients are accumulated up to it (None: 64; recipe cls: 256)
+    cos_lr: bool | None = None  # cosine instead of linear decay (None: False; recipe cls: True)
     # --- loss gains --------------------------------------------------------------------------------------------
     box: float = 7.5
     cls: float = 0.5
@@ -91,7 +95,7 @@ class TrainConfig:
     flipud: float = 0.0
     fliplr: float = 0.5
     hsv_h: float = 0.015
-    hsv_s: float = 0.7
+    hsv_s: float | None = None  # (None: 0.7; recipe cls: 0.4)
     hsv_v: float = 0.4
     hsv_hue_mode: str | None = None  # 'add' (rotate the hue circle) or 'scale' (YOLOv12's code) (recipe)
     close_mosaic: int = 10  # last N epochs without mosaic / mixup / copy-paste
@@ -102,7 +106,7 @@ class TrainConfig:
     # --- run control -------------------------------------------------------------------------------------------
     amp: bool = True  # mixed precision on CUDA (ignored on CPU)
     channels_last: bool = True  # NHWC weights and activations: the same values up to float rounding, and a
-    # ~25-35% faster step on CPU (oneDNN) and with AMP on CUDA (benchmarks/train_step.py --channels-last A/B)
+    # ~25-35% faster step on CPU (oneDNN) (benchmarks/train_step.py times both)
     patience: int = 100  # stop after this many epochs without fitness improvement
     seed: int = 0
     deterministic: bool = True
@@ -124,9 +128,8 @@ class TrainConfig:
         self.device = "" if self.device is None else str(self.device)  # None: auto; a torch.device or an index
         if self.recipe not in RECIPES:
             raise ValueError(f"recipe must be one of {', '.join(RECIPES)}; got {self.recipe!r}")
-        defaults = {f.name: f.default for f in fields(self)}
-        for k, v in PRESETS.get(self.recipe, {}).items():
-            if getattr(self, k) == defaults[k]:
+        for k, v in {**BASE, **PRESETS.get(self.recipe, {})}.items():
+            if getattr(self, k) is None:
                 setattr(self, k, v)
         for k, v in RECIPES[self.recipe].items():  # resolved once: args.yaml and checkpoints keep the values
             if getattr(self, k) is None:
