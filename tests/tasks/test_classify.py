@@ -1,5 +1,5 @@
 """Classification through the same API and CLI as detection: train / val / predict / export / ONNX backend, the
-recipe preset, resume, bad input; the overfit acceptance test."""
+recipe preset, resume, bad input; the overfit acceptance test; the trainer's DDP (CPU, gloo) and AMP paths."""
 
 import json
 import shutil
@@ -126,3 +126,105 @@ def test_overfit_twenty_digits(tmp_path):
                           hsv_h=0.0, hsv_s=0.0, hsv_v=0.0, project=str(tmp_path / "runs"), plots=False,
                           verbose=False))
     assert r.metrics["top1"] == 1.0, r.metrics
+
+
+# ----- the trainer's AMP and DDP paths with the classification task
+
+_DDP_DRIVER = '''
+import sys
+import torch
+from yolov12.training import TrainConfig
+from yolov12.training.ema import unwrap
+from yolov12.training.trainer import Trainer
+
+
+
+class SnapshotTrainer(Trainer):
+    def _setup(self):
+        super()._setup()  # the model as DDP starts it (rank 0's initial weights broadcast to every rank)
+        self.init = {k: v.detach().clone() for k, v in unwrap(self.model).named_parameters()}
+
+
+data, project = sys.argv[1], sys.argv[2]
+t = SnapshotTrainer(TrainConfig(model="yolov12n-cls.yaml", data=data, epochs=2, imgsz=32, batch=8, nbs=16, workers=0,
+                        plots=False, verbose=False, project=project, name="ddp", device="cpu"))
+r = t.run()
+torch.save({"init": t.init, "params": {k: v.detach().clone() for k, v in unwrap(t.model).named_parameters()},
+            "ema": {k: v.detach().clone() for k, v in t.ema.ema.named_parameters()},
+            "epochs_run": r.epochs_run, "skipped": r.skipped_steps, "batches": len(t.train_loader),
+            "world": t.info.world_size}, f"{project}/rank{t.info.rank}.pt")
+'''
+
+
+@pytest.mark.slow
+def test_ddp_two_process_cpu_classify(digits, tmp_path):
+    """2 ranks on CPU (gloo), 30 train images, global batch 8 (4 per rank), nbs 16 (2 accumulated batches per
+    step): the run finishes, each rank trains on its half of the data, both ranks end with the same weights
+    (DDP's gradient average), equal to what rank 0 saved, and only rank 0 writes the run folder."""
+    import os
+    import subprocess
+    import sys
+
+    from yolov12.training.state import load_train_state
+
+    driver = tmp_path / "driver.py"
+    driver.write_text(_DDP_DRIVER)
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", str(driver),
+           str(digits), str(tmp_path)]
+    p = subprocess.run(cmd, cwd=tmp_path, env={**os.environ, "OMP_NUM_THREADS": "1"}, capture_output=True,
+                       text=True, timeout=600)
+    assert p.returncode == 0, p.stderr[-3000:]
+    r0, r1 = (torch.load(tmp_path / f"rank{i}.pt") for i in (0, 1))
+    assert r0["world"] == r1["world"] == 2 and r0["epochs_run"] == r1["epochs_run"] == 2
+    assert r0["skipped"] == r1["skipped"] == 0
+    assert r0["batches"] == r1["batches"] == 4  # 15 images per rank in batches of 4
+    assert r0["params"].keys() == r1["params"].keys() and len(r0["params"]) > 100
+    for k in r0["params"]:
+        assert torch.equal(r0["params"][k], r1["params"][k]), k
+        # each rank's EMA copies its own (seed + rank) initial weights before DDP broadcasts rank 0's, and that start
+        # decays away within a few updates: equal up to float rounding (rank 0's EMA is the one saved and validated)
+        assert (r0["ema"][k] - r1["ema"][k]).abs().max() < 1e-7, k
+    st = load_train_state(tmp_path / "ddp" / "weights" / "last.safetensors")
+    assert st.epoch == 1 and st.args["batch"] == 8 and st.args["nbs"] == 16
+    for k, v in r0["params"].items():
+        assert torch.equal(st.model_state[k], v) and torch.equal(st.ema_state[k], r0["ema"][k]), k
+    moved = [k for k in r0["params"] if not torch.equal(r0["init"][k], r0["params"][k])]
+    assert len(moved) == len(r0["params"]), "every parameter was trained"
+    assert all(torch.equal(r0["init"][k], r1["init"][k]) for k in r0["init"])
+    rows = (tmp_path / "ddp" / "results.csv").read_text().strip().splitlines()
+    assert len(rows) == 3 and all(np.isfinite(float(x)) for x in rows[-1].split(",")[1:])
+    assert not (tmp_path / "ddp2").exists(), "only rank 0 writes"
+
+
+def _train_amp(digits, tmp_path, amp):
+    r = train(TrainConfig(model="yolov12n-cls.yaml", data=str(digits), epochs=1, imgsz=32, batch=10, nbs=20,
+                          workers=0, plots=False, verbose=False, project=str(tmp_path), name=f"amp{amp}",
+                          device="cpu", amp=amp))
+    from yolov12.weights import read_safetensors
+
+    tensors, _ = read_safetensors(r.last)
+    rows = [row.split(",")[:-1] for row in (r.save_dir / "results.csv").read_text().splitlines()]  # minus time
+    return tensors, rows
+
+
+def test_amp_on_cpu_trains_exactly_as_fp32(digits, tmp_path):
+    """amp applies to CUDA only: on CPU amp=True runs in float32, identical to amp=False (weights, optimiser
+    state, losses, metrics). CUDA AMP (autocast float16 + GradScaler) is covered by the CUDA test below."""
+    t_amp, rows_amp = _train_amp(digits, tmp_path, True)
+    t_fp32, rows_fp32 = _train_amp(digits, tmp_path, False)
+    assert rows_amp == rows_fp32 and len(rows_amp) == 2
+    assert t_amp.keys() == t_fp32.keys()
+    for k in t_amp:
+        assert torch.equal(t_amp[k], t_fp32[k]), k
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="CUDA AMP needs a GPU")
+def test_amp_on_cuda_trains_and_keeps_the_scaler(digits, tmp_path):
+    from yolov12.training.state import load_train_state
+
+    r = train(TrainConfig(model="yolov12n-cls.yaml", data=str(digits), epochs=2, imgsz=32, batch=10, workers=0,
+                          plots=False, verbose=False, project=str(tmp_path), name="cuda", device="0", amp=True))
+    st = load_train_state(r.last)
+    assert r.skipped_steps == 0 and st.scaler and st.scaler.get("scale", 0) > 0
+    assert all(torch.isfinite(v).all() for v in st.model_state.values() if v.is_floating_point())
+    assert 0 <= r.metrics["top1"] <= r.metrics["top5"] <= 1
