@@ -16,6 +16,7 @@ Commands (from the repository root, our venv, the worktree first on PYTHONPATH):
     $P train ... --ours-set warmup_bias_lr=0.0 --peer-set warmup_bias_lr=0.0 --tag A   # an A/B arm
     # 2. same initial weights, same batches, N steps: loss items, gradient norms, lrs, final weights compared
     $P steps --data /tmp/parity/d1000/data.yaml --steps 24
+    $P steps ... --tiny --init RUN/weights/last.safetensors   # from trained weights (informative predictions)
     # 3. augmentation output statistics of both pipelines (boxes per image, sizes, kept fraction, pixels)
     $P augstats --data /tmp/parity/d1000/data.yaml --n 400
     # 4. where the step's time goes, both sides, same batches and weights, interleaved rounds
@@ -226,6 +227,11 @@ def cmd_steps(a) -> None:
     torch.manual_seed(a.seed)
     nc = 10
     model = DetectionModel(ModelConfig(scale="n", nc=nc))
+    if a.init:  # start from trained weights (predictions that mean something: the assigner's later regime)
+        from yolov12.weights import load_weights
+
+        st = load_weights(a.init).state
+        model.load_state_dict({k: v.float() for k, v in st.items()})
     wfile = work / "weights.npz"
     np.savez(wfile, __nc=nc, **{k: v.numpy() for k, v in model.state_dict().items()})
     sets = parse_sets(a.set)
@@ -479,6 +485,7 @@ def main() -> None:
     st.add_argument("--epochs", type=int, default=30)
     st.add_argument("--min-warmup", type=int, default=100, help="our trainer's minimum warmup iterations")
     st.add_argument("--seed", type=int, default=0)
+    st.add_argument("--init", default="", help="initial weights: a yolov12 checkpoint (default: a seeded random init)")
     st.add_argument("--tiny", action="store_true", help="ours with LossConfig.expand_tiny_boxes")
     st.add_argument("--no-augment", action="store_true")
     st.add_argument("--sequential", action="store_true", help="run the peer after ours instead of beside it")
