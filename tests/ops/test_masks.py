@@ -81,3 +81,21 @@ def test_degenerate_inputs_give_empty_masks():
     assert not polygon_to_mask(np.zeros((2, 2)), (5, 6)).any()
     assert not polygon_to_mask(np.full((4, 2), 3.0), (8, 8)).any()  # all vertices in one point
     assert not polygon_to_mask(np.array([[1, 1], [5, 5], [9, 9.0]]), (10, 10)).any()  # collinear
+
+
+def test_many_polygons_at_once_equal_one_at_a_time():
+    """polygons_to_masks walks all polygons in one pass: each mask equals COCO's for that polygon alone (no
+    crossing leaks from one polygon into the next, also at the last column and bottom row)."""
+    polys, hws = [], []
+    for p, h, w in _polygons(7, 60):
+        polys.append(p)
+        hws.append((h, w))
+    H, W = 40, 50
+    polys += [np.array([[0, 0], [W, 0], [W, H], [0, H]], np.float64), np.zeros((2, 2)),
+              np.array([[W - 1, H - 1], [W + 5, H - 1], [W + 5, H + 5]], np.float64)]
+    out = polygons_to_masks(polys, (H, W))
+    assert out.shape == (len(polys), H, W) and out.dtype == np.uint8
+    for p, m in zip(polys, out, strict=True):
+        expect = coco_mask(p, H, W) if len(p) >= 3 else np.zeros((H, W), np.uint8)
+        np.testing.assert_array_equal(m, expect)
+    assert polygons_to_masks([], (H, W)).shape == (0, H, W)
