@@ -133,6 +133,7 @@ def test_convert_segment_all_cases(coco, tmp_path):
             coco_raster = mask_util.decode(mask_util.frPyObjects([pts.reshape(-1).astype(np.float64).tolist()], H, W))[..., 0]
             assert _iou(ours, truth) > 0.9, _iou(ours, truth)
             assert _iou(coco_raster, truth) > 0.9, _iou(coco_raster, truth)  # a COCO tool reads the same shape
+            np.testing.assert_array_equal(ours, coco_raster)  # our rasteriser is COCO's
 
 
 def test_every_part_and_hole_is_kept(coco, tmp_path):

@@ -62,23 +62,23 @@ def test_overlap_masks_largest_first_smaller_on_top():
 def _check_cover(img: np.ndarray, masks: np.ndarray, cls: np.ndarray, min_frac: float = 0.85) -> int:
     """Every mask's pixels have its class colour; every class colour's pixels are under a mask of that class.
 
-    Masks touching the image border are skipped: the shared augmentations clip polygon vertices to the image
-    (as Ultralytics does) instead of clipping the polygon, which smears a cut object's mask along the border."""
-    checked = 0
+    Masks cut by the image border are checked too (the polygons are clipped as shapes, not their vertices moved
+    onto the border, which smeared a cut object's mask along it). Returns (masks checked, of them cut by the
+    border)."""
+    checked = cut = 0
     for m, c in zip(masks.astype(bool), cls.astype(int)):
-        if m.sum() < 12 or m[0].any() or m[-1].any() or m[:, 0].any() or m[:, -1].any():
+        if m.sum() < 12:
             continue
         colour = np.abs(img[m].astype(int) - np.array(COLOURS[c])).max(1) < 40
         assert colour.mean() > min_frac, (c, colour.mean())
         checked += 1
+        cut += bool(m[0].any() or m[-1].any() or m[:, 0].any() or m[:, -1].any())
     for c in np.unique(cls.astype(int)):
         exact = np.abs(img.astype(int) - np.array(COLOURS[c])).max(2) < 10
         union = masks[cls.astype(int) == c].astype(bool).any(0)
-        exact[[0, -1]] = False
-        exact[:, [0, -1]] = False
         if exact.sum() > 20:
             assert (exact & union).sum() / exact.sum() > min_frac, c
-    return checked
+    return checked, cut
 
 
 @pytest.mark.parametrize("overlap", [False, True])
@@ -90,7 +90,7 @@ def test_augmented_masks_cover_their_objects(tmp_path, overlap):
                         fliplr=0.5, flipud=0.5, hsv_h=0.0, hsv_s=0.0, hsv_v=0.0)
     ds = build_dataset(yaml_path, "train", imgsz=128, augment=aug, label_format=SEG, mask_ratio=1,
                        overlap_mask=overlap, label_cache=False, workers=0)
-    checked = 0
+    checked = cut = 0
     for seed in range(6):
         ds.reseed(seed)
         for i in range(len(ds)):
@@ -98,13 +98,17 @@ def test_augmented_masks_cover_their_objects(tmp_path, overlap):
             img = it["img"].numpy().transpose(1, 2, 0)[..., ::-1]  # RGB CHW -> BGR HWC (COLOURS are BGR)
             cls = it["cls"].numpy()
             m = it["masks"].numpy()
+            for seg in it["segments"].numpy():  # no object kept whose polygon has nothing left in the image
+                x, y = seg[:, 0].astype(np.float64), seg[:, 1].astype(np.float64)
+                assert abs(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))) > 1e-6
             if overlap:
                 assert m.shape == img.shape[:2]
                 m = np.stack([m == j + 1 for j in range(len(cls))]) if len(cls) else np.zeros((0, *m.shape))
             else:
                 assert m.shape == (len(cls), *img.shape[:2])
-            checked += _check_cover(img, m, cls)
-    assert checked > 20
+            n_checked, n_cut = _check_cover(img, m, cls)
+            checked, cut = checked + n_checked, cut + n_cut
+    assert checked > 20 and cut > 5, (checked, cut)
 
 
 def test_batch_masks_overlap_and_per_object(tmp_path):

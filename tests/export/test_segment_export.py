@@ -46,7 +46,70 @@ def test_onnx_backend_gives_the_same_masks(exported):
     assert differ < 1e-3, differ
 
 
-def test_nms_form_is_a_clear_error(exported):
-    model, _, root = exported
-    with pytest.raises(ValueError, match="nms=True export is not available"):
-        model.export(format="onnx", imgsz=64, nms=True, output=str(root / "x.onnx"))
+def _lively_model():
+    """An untrained network whose scores differ from anchor to anchor: a fresh model's signal dies out through the
+    layers in eval mode (every anchor then scores the same, and which tie survives is arbitrary), so the
+    BatchNorm statistics are taken from one batch and the class bias raised."""
+    torch.manual_seed(1)
+    model = YOLO("yolov12n-seg.yaml", nc=3)
+    net = model.model
+    with torch.no_grad():
+        for m in net.modules():
+            if isinstance(m, torch.nn.BatchNorm2d):
+                m.reset_running_stats()
+                m.momentum = None  # cumulative: one batch sets the statistics
+        net.train()
+        net(torch.rand(4, 3, 96, 96))
+        net.eval()
+        for branch in net.layers[-1].cv3:
+            branch[-1].bias.fill_(-3.0)
+    return model
+
+
+def test_nms_form_gives_the_same_results_as_torch(exported):
+    """nms=True: detections (B, max_det, 6 + 32) with their mask coefficients, num_dets and the prototypes; the
+    ONNX backend's Results (boxes, classes, masks) equal torch predict's on the same image."""
+    _, _, root = exported
+    model = _lively_model()
+    path = model.export(format="onnx", imgsz=96, nms=True, conf=0.0, iou=0.5, max_det=8, dynamic=True,
+                        output=str(root / "seg-nms.onnx"))
+    onnx = YOLO(path)
+    assert onnx.model.has_nms and onnx.task == "segment"
+    names = [o.name for o in onnx.model.session.get_outputs()]
+    assert names == ["detections", "num_dets", "output1"]
+    det, num, protos = onnx.model.forward_raw(torch.rand(2, 3, 96, 128))
+    assert det.shape == (2, 8, 6 + 32) and num.shape == (2,) and protos.shape == (2, 32, 24, 32)
+    rng = np.random.default_rng(1)
+    for hw in ((80, 120), (96, 96)):
+        img = (rng.random((*hw, 3)) * 255).astype(np.uint8)
+        a = model.predict(img, imgsz=96, conf=0.0, iou=0.5, max_det=8)[0]
+        b = onnx.predict(img, imgsz=96, conf=0.0, iou=0.5, max_det=8)[0]
+        assert len(a.boxes) == len(b.boxes) == 8 and b.masks is not None
+        assert len(set(a.boxes.conf.tolist())) == 8  # distinct scores: the order is defined
+        torch.testing.assert_close(b.boxes.data, a.boxes.data, atol=1e-3, rtol=1e-4)  # boxes, scores, classes
+        ma, mb = a.masks.data.bool(), b.masks.data.bool()
+        assert (ma.flatten(1).sum(1) > 100).all()  # real masks, not empty ones compared
+        iou = (ma & mb).flatten(1).sum(1) / (ma | mb).flatten(1).sum(1).clamp(min=1)
+        assert iou.min() > 0.99, iou
+        assert (ma != mb).float().mean() < 1e-3
+
+
+def test_nms_form_coefficients_are_the_kept_anchors():
+    """The in-graph NMS carries each kept anchor's own 32 coefficients (not shifted by a channel or an anchor)."""
+    from yolov12.export.nms import NMSHead
+
+    with torch.no_grad():
+        pred, _ = _lively_model().model.eval()(torch.rand(1, 3, 96, 96))
+    det, num = NMSHead(0.0, 0.5, 8, extra=32)(pred)
+    boxes_xyxy = torch.cat((pred[0, :2] - pred[0, 2:4] / 2, pred[0, :2] + pred[0, 2:4] / 2)).T  # (A, 4)
+    for row in det[0, : int(num[0])]:
+        a = int(((boxes_xyxy - row[:4]).abs().sum(1)).argmin())
+        torch.testing.assert_close(row[6:], pred[0, -32:, a])
+        assert row[4] == pred[0, 4:-32, a].max() and row[5] == pred[0, 4:-32, a].argmax()
+
+
+def test_nms_form_still_refused_for_pose_and_obb():
+    from yolov12.tasks import get_task
+
+    assert get_task("segment").export_nms and get_task("detect").export_nms
+    assert not get_task("pose").export_nms and not get_task("obb").export_nms

@@ -6,7 +6,9 @@
 
 Graphs: input ``images`` (B, 3, H, W) float32 RGB in [0, 1]; output ``output0`` (B, 4 + nc, A) cx, cy, w, h
 (input pixels) then sigmoid class scores; with ``nms=True``: ``detections`` (B, max_det, 6) x1, y1, x2, y2,
-score, class (best first, zero rows after the valid ones) and ``num_dets`` (B,) int64. Metadata
+score, class (best first, zero rows after the valid ones) and ``num_dets`` (B,) int64; segment graphs add
+``output1`` prototypes (B, 32, H / 4, W / 4), and with ``nms=True`` each detection row carries its 32 mask
+coefficients after the class (B, max_det, 38), then ``num_dets`` and the prototypes ``output1``. Metadata
 (``metadata_props`` / TorchScript extra file ``config.txt``): names (JSON list), imgsz (JSON [h, w]), stride,
 nc, task, scale, variant, yolov12_version, batch, dynamic, half, nms (JSON thresholds or null), model_config.
 Experimental INT8: :func:`yolov12.export.quantize.quantize_int8`.

@@ -50,7 +50,8 @@ class OnnxBackend(nn.Module):
 
     Graphs with in-graph NMS return their (B, max_det, 6) detections re-expressed as a (B, 4 + nc, max_det)
     prediction (cxcywh boxes, the score at the detection's class, 0 elsewhere), so the Predictor's NMS keeps
-    them unchanged; ``forward_raw`` gives the graph's own outputs.
+    them unchanged; segment graphs' (B, max_det, 6 + 32) detections keep their mask coefficients after the
+    scores and come back with the prototypes, ``(pred, protos)``; ``forward_raw`` gives the graph's own outputs.
 
     Attributes: ``names`` (list[str]), ``nc``, ``task`` (from the metadata; a foreign file is read as a
     detector), ``stride`` (32), ``imgsz`` ((h, w) exported size),
@@ -83,7 +84,8 @@ class OnnxBackend(nn.Module):
         self.input_name = inp.name
         self.input_dtype = np.float16 if inp.type == "tensor(float16)" else np.float32
         self.dynamic = not all(isinstance(d, int) for d in inp.shape)
-        self.has_nms = len(self.session.get_outputs()) == 2 and self.session.get_outputs()[0].name == "detections"
+        outputs = self.session.get_outputs()
+        self.has_nms = len(outputs) >= 2 and outputs[0].name == "detections" and outputs[1].name == "num_dets"
         if all(k in self.metadata for k in META_KEYS):
             self.names, self.imgsz, self.stride = parse_metadata(self.metadata, path)
             self.task = self.metadata["task"]
@@ -157,11 +159,14 @@ class OnnxBackend(nn.Module):
             return tuple(torch.from_numpy(o).float() for o in outs)
         if not self.has_nms:
             return torch.from_numpy(outs[0]).float()
-        det = torch.from_numpy(outs[0]).float()  # (B, max_det, 6)
+        det = torch.from_numpy(outs[0]).float()  # (B, max_det, 6 + extra): extra = segment mask coefficients
         xy, wh = (det[..., :2] + det[..., 2:4]) / 2, det[..., 2:4] - det[..., :2]
         scores = torch.zeros(*det.shape[:2], self.nc)
         scores.scatter_(2, det[..., 5:6].long().clamp(0, self.nc - 1), det[..., 4:5])
-        return torch.cat((xy, wh, scores), -1).transpose(1, 2).contiguous()
+        pred = torch.cat((xy, wh, scores, det[..., 6:]), -1).transpose(1, 2).contiguous()
+        if len(outs) > 2:  # segment: (predictions with coefficients, prototypes), as the torch model
+            return (pred, *(torch.from_numpy(o).float() for o in outs[2:]))
+        return pred
 
 
 def load_onnx(path: str | Path, threads: int = 2, providers: list[str] | None = None, spin: bool = False

@@ -41,7 +41,8 @@ def export_model(model: nn.Module, cfg: ExportConfig | None = None) -> Path:
     if cfg.half and device.type == "cpu":
         LOGGER.warning("WARNING: half=True on CPU: the float16 graph is meant for GPU runtimes")
     net = net.to(dtype)
-    graph = ExportGraph(net, NMSHead(cfg.conf, cfg.iou, cfg.max_det) if cfg.nms else None).eval()
+    nms = NMSHead(cfg.conf, cfg.iou, cfg.max_det, task.export_nms_extra) if cfg.nms else None
+    graph = ExportGraph(net, nms).eval()
     example = torch.rand(cfg.batch, 3, *cfg.hw, device=device, dtype=dtype)
     meta = make_metadata(model, cfg)
     if cfg.format == "onnx" and cfg.int8:

@@ -47,19 +47,21 @@ class _NonMaxSuppression(torch.autograd.Function):
 
 
 class NMSHead(nn.Module):
-    """(B, 4 + nc, A) predictions -> detections (B, max_det, 6) [x1, y1, x2, y2, score, class], num_dets (B,).
+    """(B, 4 + nc + extra, A) predictions -> detections (B, max_det, 6 + extra) [x1, y1, x2, y2, score, class,
+    then the ``extra`` channels of the kept anchor (segment: 32 mask coefficients)], num_dets (B,).
 
     Rows are sorted by score; rows past ``num_dets`` are zero.
     """
 
-    def __init__(self, conf: float, iou: float, max_det: int) -> None:
+    def __init__(self, conf: float, iou: float, max_det: int, extra: int = 0) -> None:
         super().__init__()
-        self.conf, self.iou, self.max_det = float(conf), float(iou), int(max_det)
+        self.conf, self.iou, self.max_det, self.extra = float(conf), float(iou), int(max_det), int(extra)
 
     def forward(self, pred: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         pred = pred.float()  # ONNX NonMaxSuppression takes float32 only (a float16 graph casts here)
         B = pred.shape[0]
-        xywh, scores = pred[:, :4].transpose(1, 2), pred[:, 4:]  # (B, A, 4), (B, nc, A)
+        scores = pred[:, 4:pred.shape[1] - self.extra] if self.extra else pred[:, 4:]  # (B, nc, A)
+        xywh = pred[:, :4].transpose(1, 2)  # (B, A, 4)
         xy, half = xywh[..., :2], xywh[..., 2:] / 2
         boxes = torch.cat((xy - half, xy + half), -1)  # (B, A, 4) xyxy, same arithmetic as ops.boxes
         best, cls = scores.max(1)  # (B, A) each anchor's best class
@@ -79,12 +81,17 @@ class NMSHead(nn.Module):
         idx = idx.clamp(max=pred.shape[2] - 1)
         box = boxes.gather(1, idx.unsqueeze(-1).expand(-1, -1, 4))
         c = cls.gather(1, idx).to(pred.dtype)
-        det = torch.cat((box, top.unsqueeze(-1), c.unsqueeze(-1)), -1) * valid.unsqueeze(-1).to(pred.dtype)
+        parts = [box, top.unsqueeze(-1), c.unsqueeze(-1)]
+        if self.extra:  # the kept anchors' extra channels, e.g. mask coefficients
+            ext = pred[:, pred.shape[1] - self.extra:].transpose(1, 2)  # (B, A, extra)
+            parts.append(ext.gather(1, idx.unsqueeze(-1).expand(-1, -1, self.extra)))
+        det = torch.cat(parts, -1) * valid.unsqueeze(-1).to(pred.dtype)
         return det, valid.sum(1)
 
 
 class ExportGraph(nn.Module):
-    """The exported computation: network (eval output), optionally followed by :class:`NMSHead`."""
+    """The exported computation: network (eval output), optionally followed by :class:`NMSHead`. A tuple eval
+    output (segment: predictions, prototypes) gets NMS on its first element; the others follow as extra outputs."""
 
     def __init__(self, model: nn.Module, nms: NMSHead | None = None) -> None:
         super().__init__()
@@ -92,4 +99,8 @@ class ExportGraph(nn.Module):
 
     def forward(self, images: torch.Tensor):
         pred = self.model(images)
-        return pred if self.nms is None else self.nms(pred)
+        if self.nms is None:
+            return pred
+        if isinstance(pred, tuple | list):
+            return (*self.nms(pred[0]), *pred[1:])
+        return self.nms(pred)

@@ -22,7 +22,8 @@ def export_onnx(graph: ExportGraph, example: torch.Tensor, cfg: ExportConfig, me
     prototypes (B, 32, H / 4, W / 4), get dynamic batch, height and width)."""
     import onnx
 
-    outputs = list(output_names) if graph.nms is None else ["detections", "num_dets"]
+    # with NMS, a task's extra outputs (segment prototypes) follow detections and num_dets under their own names
+    outputs = list(output_names) if graph.nms is None else ["detections", "num_dets", *output_names[1:]]
     dynamic_axes = None
     if cfg.dynamic:
         dynamic_axes = {"images": {0: "batch", 2: "height", 3: "width"}}
@@ -34,6 +35,7 @@ def export_onnx(graph: ExportGraph, example: torch.Tensor, cfg: ExportConfig, me
             dynamic_axes.update({name: {0: "batch", 2: "height", 3: "width"} for name in outputs[1:]})
         else:
             dynamic_axes.update(detections={0: "batch"}, num_dets={0: "batch"})
+            dynamic_axes.update({name: {0: "batch", 2: "height", 3: "width"} for name in outputs[2:]})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # TracerWarnings about Python ints: the traced graph is checked in tests
         try:

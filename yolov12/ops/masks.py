@@ -11,27 +11,79 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-_SHIFT = 4  # fixed-point bits for sub-pixel polygon vertices in cv2.fillPoly
+_SCALE = 5.0  # COCO's rasteriser works on a 5x upsampled grid
 
 
 def polygon_to_mask(polygon: np.ndarray, hw: tuple[int, int], ratio: int = 1) -> np.ndarray:
-    """Rasterise one (k, 2) polygon (pixels of an image of size ``hw``) into an (h // ratio, w // ratio) uint8 mask.
+    """Rasterise one (k, 2) polygon (pixels of an image of size ``hw``) into an (h // ratio, w // ratio) uint8 mask
+    (the polygon divided by ``ratio``), bit-identical to COCO's ``frPyObjects`` + ``decode`` (maskApi ``rleFrPoly``).
 
-    A mask pixel is filled when its centre lies inside the polygon (the image downsampled by ``ratio``)."""
-    h, w = hw[0] // ratio, hw[1] // ratio
-    mask = np.zeros((h, w), np.uint8)
-    pts = np.asarray(polygon, np.float64).reshape(-1, 2) / ratio - 0.5  # cv2: integer coordinates = pixel centres
-    if len(pts) >= 3:
-        cv2.fillPoly(mask, [np.round(pts * (1 << _SHIFT)).astype(np.int32)], 1, lineType=cv2.LINE_8, shift=_SHIFT)
-    return mask
+    The rule, reimplemented vectorised: vertices are rounded onto a 5x grid (C ``(int)(5v + .5)``, truncating toward
+    zero), each edge is walked one grid step at a time along its major axis (rounding the minor one), and wherever
+    the walk crosses a pixel-centre column (grid x = 5i + 2) the crossing's lower grid y is mapped back to a pixel
+    row (ceil, clamped to [0, h]). Pixels then toggle at each crossing down the column-major image (even-odd), so
+    a pixel is filled when its centre lies inside, edges on the right/bottom excluded: a 20..50 rectangle fills
+    columns 20..49. Fewer than 3 points give an empty mask."""
+    return polygons_to_masks([polygon], hw, ratio)[0]
 
 
 def polygons_to_masks(polygons: np.ndarray | list, hw: tuple[int, int], ratio: int = 1) -> np.ndarray:
-    """n polygons -> (n, h // ratio, w // ratio) uint8 masks, one per polygon."""
+    """n polygons -> (n, h // ratio, w // ratio) uint8 masks, one per polygon (:func:`polygon_to_mask`'s rule; the
+    edges of all polygons are walked in one vectorised pass)."""
     h, w = hw[0] // ratio, hw[1] // ratio
-    if len(polygons) == 0:
-        return np.zeros((0, h, w), np.uint8)
-    return np.stack([polygon_to_mask(p, hw, ratio) for p in polygons])
+    masks = np.zeros((len(polygons), w, h), np.uint8)  # transposed: column-major like COCO's RLE
+    polys = [np.asarray(p, np.float64).reshape(-1, 2) for p in polygons]
+    ids = [i for i, p in enumerate(polys) if len(p) >= 3]
+    if not ids or h <= 0 or w <= 0:
+        return np.ascontiguousarray(masks.transpose(0, 2, 1))
+    pts = np.concatenate([polys[i] for i in ids])
+    if ratio != 1:
+        pts = pts / ratio
+    sizes = np.array([len(polys[i]) for i in ids])
+    first = np.cumsum(sizes) - sizes
+    nxt = np.arange(len(pts)) + 1
+    nxt[first + sizes - 1] = first  # each polygon's last vertex joins its first
+    g = np.trunc(_SCALE * pts + 0.5).astype(np.int64)  # C (int) cast: toward zero
+    xs, ys = g[:, 0], g[:, 1]
+    xe, ye = xs[nxt], ys[nxt]
+    dx, dy = np.abs(xe - xs), np.abs(ye - ys)
+    major_x = dx >= dy
+    flip = (major_x & (xs > xe)) | (~major_x & (ys > ye))
+    xs, xe = np.where(flip, xe, xs), np.where(flip, xs, xe)
+    ys, ye = np.where(flip, ye, ys), np.where(flip, ys, ye)
+    n = np.maximum(dx, dy)
+    with np.errstate(invalid="ignore", divide="ignore"):  # a zero-length edge: its one point never crosses a column
+        s = np.where(major_x, (ye - ys) / dx, (xe - xs) / dy)
+    s = np.nan_to_num(s)
+    edge = np.repeat(np.arange(len(g)), n + 1)
+    d = np.arange(edge.size) - np.repeat(np.cumsum(n + 1) - (n + 1), n + 1)  # 0..n within each edge
+    t = np.where(flip[edge], n[edge] - d, d)
+    mx = major_x[edge]
+    minor = np.trunc(np.where(mx, ys[edge], xs[edge]) + s[edge] * t + 0.5).astype(np.int64)
+    u = np.where(mx, t + xs[edge], minor)
+    v = np.where(mx, minor, t + ys[edge])
+    pid = np.repeat(np.arange(len(ids)), sizes)[edge]  # polygon of each walked point
+    # crossings of pixel-centre columns, within one polygon's walk
+    j = np.flatnonzero((u[1:] != u[:-1]) & (pid[1:] == pid[:-1])) + 1
+    xd = np.where(u[j] < u[j - 1], u[j], u[j] - 1).astype(np.float64)
+    xd = (xd + 0.5) / _SCALE - 0.5
+    keep = (np.floor(xd) == xd) & (xd >= 0) & (xd <= w - 1)
+    j, xd = j[keep], xd[keep]
+    yd = np.minimum(v[j], v[j - 1]).astype(np.float64)
+    yd = np.ceil(np.clip((yd + 0.5) / _SCALE - 0.5, 0, h)).astype(np.int64)
+    xi, pj = xd.astype(np.int64), pid[j]
+    order = np.argsort(pj, kind="stable")
+    xi, yd, pj = xi[order], yd[order], pj[order]
+    bounds = np.searchsorted(pj, np.arange(len(ids) + 1))
+    for k, i in enumerate(ids):
+        a, b = bounds[k], bounds[k + 1]
+        if a == b:
+            continue
+        x0, x1 = int(xi[a:b].min()), int(xi[a:b].max()) + 1  # the columns this polygon's crossings touch
+        pos = (xi[a:b] - x0) * h + yd[a:b]  # y = h toggles at the next column's start, as COCO's RLE
+        n_px = (x1 - x0) * h
+        masks[i, x0:x1] = (np.cumsum(np.bincount(pos, minlength=n_px + 1)[:n_px]) & 1).reshape(x1 - x0, h)
+    return np.ascontiguousarray(masks.transpose(0, 2, 1))
 
 
 def overlap_masks(masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

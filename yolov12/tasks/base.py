@@ -68,6 +68,9 @@ class Task:
     # eval output is a tuple (segment: predictions, prototypes) names each; the ONNX backend returns them as a tuple
     export_outputs: ClassVar[tuple[str, ...]] = ("output0",)
     export_nms: ClassVar[bool] = True  # whether nms=True (in-graph NMS) export exists for this task
+    # channels after the class scores that in-graph NMS carries with each detection (segment: the 32 mask
+    # coefficients); the eval output's other elements (segment: prototypes) are passed through as extra outputs
+    export_nms_extra: ClassVar[int] = 0
     # what the criterion's ``total`` is: "sum" over the batch's images (detection: items x batch size; the trainer
     # sums the accumulated batches and the DDP ranks, i.e. over nbs images), or a batch "mean" (classification:
     # the trainer averages it over the accumulation window and the ranks, so lr0 means the same at any batch)

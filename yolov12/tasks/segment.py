@@ -41,7 +41,7 @@ class SegmentTask(Task):
     result_fields = ("boxes", "masks")
     modes = ("train", "val", "predict", "export")
     export_outputs = ("output0", "output1")  # (B, 4 + nc + 32, A) predictions, (B, 32, H / 4, W / 4) prototypes
-    export_nms = False
+    export_nms_extra = NM  # detections carry their mask coefficients; the prototypes are a third output
     metric_columns = {
         "precision(B)": "box_precision", "recall(B)": "box_recall", "mAP50(B)": "box_map50",
         "mAP50-95(B)": "box_map50_95", "precision(M)": "mask_precision", "recall(M)": "mask_recall",

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from yolov12.data.augment.instances import Labels, hide_outside
+from yolov12.data.augment.instances import Labels, clip_segments, hide_outside
 
 
 def box_candidates(
@@ -79,9 +79,11 @@ def random_affine(
     if labels.segments is not None:
         k = labels.segments.shape[1]
         segs = apply(labels.segments.reshape(-1, 2)).reshape(n, k, 2).astype(np.float32)
-        segs[..., 0] = segs[..., 0].clip(0, width)
-        segs[..., 1] = segs[..., 1].clip(0, height)
-        new_boxes = np.concatenate([segs.min(1), segs.max(1)], 1)
+        pts = segs.copy()  # the boxes come from the points clipped to the output, as for detection
+        pts[..., 0] = pts[..., 0].clip(0, width)
+        pts[..., 1] = pts[..., 1].clip(0, height)
+        new_boxes = np.concatenate([pts.min(1), pts.max(1)], 1)
+        segs, inside = clip_segments(segs, height, width)  # the polygons are clipped as shapes
     else:
         segs = None
         b = labels.boxes
@@ -92,6 +94,8 @@ def random_affine(
         new_boxes[:, [0, 2]] = new_boxes[:, [0, 2]].clip(0, width)
         new_boxes[:, [1, 3]] = new_boxes[:, [1, 3]].clip(0, height)
     keep = box_candidates(labels.boxes * s, new_boxes, area_thr=0.01 if segs is not None else 0.10)
+    if segs is not None:
+        keep &= inside  # nothing of the polygon left in the output
     kpts = None
     if labels.keypoints is not None:
         kpts = labels.keypoints.copy()
