@@ -53,6 +53,30 @@ def test_predict_folder(tmp_path, reference_dir, capsys):
     assert len(list((tmp_path / "out").rglob("*.jpg"))) == 2
 
 
+def test_predict_tiled(tmp_path, capsys):
+    """``tile=`` / ``tile_overlap=`` on the command line: the same labels as the API's tiled prediction."""
+    from pathlib import Path
+
+    from yolov12.api import YOLO
+    from yolov12.data.compose import compose_digit_image
+    from yolov12.data.embedded import load_digit_crops
+
+    weights = Path(__file__).resolve().parents[1] / "yolov12" / "assets" / "weights" / "yolov12n-digits.safetensors"
+    content, _, _ = compose_digit_image(*load_digit_crops(), np.random.default_rng(0), (256, 256), (4, 5), (32, 64))
+    big = np.full((320, 640, 3), 114, np.uint8)
+    big[32:288, 300:556] = content
+    cv2.imwrite(str(tmp_path / "big.png"), big)
+    args = ["imgsz=192", "tile=256", "tile_overlap=0.3", "conf=0.25"]
+    assert main(["predict", f"model={weights}", f"source={tmp_path / 'big.png'}", *args, "save_txt=True",
+                 f"project={tmp_path}", "name=out"]) == 0
+    assert "1 image(s) processed" in capsys.readouterr().out
+    lines = (tmp_path / "out" / "labels" / "big.txt").read_text().splitlines()
+    api = YOLO(weights).predict(big, imgsz=192, tile=256, tile_overlap=0.3, conf=0.25)
+    assert len(lines) == len(api[0].boxes) >= 3
+    assert main(["predict", f"model={weights}", f"source={tmp_path / 'big.png'}", "tile=16"]) == 2
+    assert "tile must be an integer >= 32" in capsys.readouterr().err
+
+
 def test_missing_model_is_clear(capsys):
     assert main(["val", "model=/nonexistent/x.safetensors", "data=digits"]) == 2
     assert "not found" in capsys.readouterr().err

@@ -12,7 +12,8 @@ from yolov12.data.formats.dota import (
     DOTA_V1_NAMES, parse_dota_text, read_dota, split_obb_dataset, tile_obb_sample, tile_windows,
 )
 from yolov12.data.labels import LabelFormat, parse_label_file
-from yolov12.inference.obb import merge_tiles, predict_tiled
+from yolov12.inference.obb import merge_tiles
+from yolov12.inference.postprocess import NMSConfig
 from yolov12.inference.results import Results
 from yolov12.inference.obb import OBB
 from yolov12.ops.rotated import corners_to_xywhr, rotated_iou, xywhr_to_corners
@@ -114,7 +115,9 @@ def test_tiled_prediction_matches_one_pass(tmp_path):
     write_dota(tmp_path)
     img = cv2.imread(str(tmp_path / "images" / "P0001.png"))
     whole = colour_predictor([img])[0].obb.data
-    tiled = predict_tiled(colour_predictor, img, tile=160, overlap=80, iou=0.5).obb.data
+    windows = tile_windows(*img.shape[:2], 160, 80)
+    crops = colour_predictor([img[y0:y1, x0:x1] for x0, y0, x1, y1 in windows])
+    tiled = merge_tiles([r.obb.data for r in crops], windows, img.shape[:2], NMSConfig(iou=0.5), overlap=80)
     assert len(whole) == len(tiled) == 3  # cut copies dropped / merged, nothing lost
     for row in whole:
         ious = rotated_iou(tiled[:, :5].double(), row[None, :5].double().expand(len(tiled), 5))
@@ -122,5 +125,5 @@ def test_tiled_prediction_matches_one_pass(tmp_path):
     # merge_tiles alone: the same box found by two tiles is kept once
     p = torch.tensor([[50.0, 50, 20, 10, 0.3, 0.9, 0]])
     merged = merge_tiles([p, p - torch.tensor([[40.0, 0, 0, 0, 0, 0.1, 0]])], [(0, 0, 100, 100), (40, 0, 140, 100)],
-                         (100, 140))
+                         (100, 140), NMSConfig())
     assert len(merged) == 1 and float(merged[0, 5]) == pytest.approx(0.9)

@@ -6,14 +6,14 @@ form (w the longer side, r in [-pi/4, 3pi/4)).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 import cv2
 import numpy as np
 import torch
 
 from yolov12.inference.postprocess import NMSConfig, RatioPad
+from yolov12.inference.tiling import cut_by_inner_edge
 from yolov12.ops.rotated import regularize_rboxes, rotated_nms, xywhr_to_corners, xywhr_to_xyxy
 
 Array = torch.Tensor | np.ndarray
@@ -180,42 +180,20 @@ class OBB:
 
 
 def merge_tiles(preds: Sequence[torch.Tensor], windows: Sequence[tuple[int, int, int, int]], hw: tuple[int, int],
-                iou: float = 0.7, agnostic: bool = False, overlap: int = 0, edge: float = 2.0) -> torch.Tensor:
-    """Per-tile predictions (n_i, 7) in tile pixels -> (n, 7) in image pixels: shifted by each window's origin,
-    then greedy rotated NMS across tiles (per class unless ``agnostic``). With ``overlap`` > 0 a prediction whose
-    enclosing box touches (within ``edge`` px) a tile side inside the image, and is smaller than the overlap, is
-    dropped first: a neighbouring tile sees that object whole."""
-    h, w = hw
+                nms: NMSConfig, overlap: int = 0) -> torch.Tensor:
+    """Per-tile predictions (n_i, 7) in tile pixels -> (n, 7) in image pixels: a small box cut by an inner tile
+    side is dropped first (:func:`~yolov12.inference.tiling.cut_by_inner_edge` on its enclosing box: a neighbouring
+    tile sees it whole), the rest shifted by their window's origin, then greedy rotated NMS across tiles (exact
+    polygon IoU, per class unless ``nms.agnostic``), at most ``nms.max_det``, best first."""
     parts = []
-    for p, (x0, y0, x1, y1) in zip(preds, windows, strict=True):
+    for p, win in zip(preds, windows, strict=True):
         p = torch.as_tensor(p, dtype=torch.float32).reshape(-1, 7).clone()
-        if overlap > 0 and len(p):
-            e = xywhr_to_xyxy(p[:, :5])
-            small = ((e[:, 2] - e[:, 0]) < overlap) & ((e[:, 3] - e[:, 1]) < overlap)
-            cut = ((e[:, 0] < edge) & (x0 > 0)) | ((e[:, 1] < edge) & (y0 > 0)) | \
-                  ((e[:, 2] > x1 - x0 - edge) & (x1 < w)) | ((e[:, 3] > y1 - y0 - edge) & (y1 < h))
-            p = p[~(small & cut)]
-        p[:, 0] += x0
-        p[:, 1] += y0
+        if len(p):
+            p = p[~cut_by_inner_edge(xywhr_to_xyxy(p[:, :5]), win, hw, overlap)]
+        p[:, 0] += win[0]
+        p[:, 1] += win[1]
         parts.append(p)
     allp = torch.cat(parts) if parts else torch.zeros(0, 7)
-    keep = rotated_nms(allp[:, :5].double(), allp[:, 5], iou, idxs=None if agnostic else allp[:, 6].long())
+    keep = rotated_nms(allp[:, :5].double(), allp[:, 5], nms.iou, nms.max_det,
+                       idxs=None if nms.agnostic else allp[:, 6].long())
     return allp[keep]
-
-
-def predict_tiled(predict: Callable[[list[np.ndarray]], list[Any]], img: np.ndarray, tile: int = 1024,
-                  overlap: int = 200, iou: float = 0.7, agnostic: bool = False, path: str = "image0",
-                  names: dict[int, str] | None = None) -> Any:
-    """Oriented-box prediction on a large image, tile by tile: ``predict(crops)`` returns one ``Results`` (with
-    ``obb``) per crop, e.g. ``lambda crops: model.predict(crops, imgsz=tile)``; the tiles' boxes are merged with
-    :func:`merge_tiles`. Returns one ``Results`` for the whole image."""
-    from yolov12.data.formats.dota import tile_windows
-    from yolov12.inference.results import Results
-
-    h, w = img.shape[:2]
-    windows = tile_windows(h, w, tile, overlap)
-    res = predict([np.ascontiguousarray(img[y0:y1, x0:x1]) for x0, y0, x1, y1 in windows])
-    preds = [torch.as_tensor(r.obb.data) for r in res]
-    merged = merge_tiles(preds, windows, (h, w), iou, agnostic, overlap)
-    names = names if names is not None else (res[0].names if res else {})
-    return Results(img, path, names, obb=OBB(merged, (h, w)))

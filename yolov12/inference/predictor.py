@@ -11,6 +11,9 @@ the padding is trimmed to the smallest multiple of the stride (``auto=True``): f
 A batch of mixed shapes is letterboxed to the full ``imgsz`` rectangle (``auto=False``) so it can be stacked, and
 so is every image for a model with a fixed input size (an exported static graph: ``model.dynamic`` False).
 Then BGR -> RGB, HWC -> CHW, uint8 -> [0, 1] in the model's dtype and on the model's device.
+
+With ``tile`` (large images: detect and obb), an image larger than tile x tile is cut into overlapping windows, each
+crop goes through the steps above, and the task merges the crops' predictions (:mod:`yolov12.inference.tiling`).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import itertools
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from numbers import Integral
+from numbers import Integral, Real
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -32,6 +35,7 @@ from yolov12.data import letterbox
 from yolov12.inference.postprocess import NMSConfig
 from yolov12.inference.results import Results, normalize_names
 from yolov12.inference.sources import SourceItem, iter_source
+from yolov12.inference.tiling import needs_tiling, overlap_pixels, tile_windows
 from yolov12.utils import LOGGER, check_output, check_run_name, run_folder
 from yolov12.utils.checks import check_field_types, check_imgsz, check_int, check_range, image_size
 from yolov12.utils.errors import ConfigError
@@ -63,6 +67,10 @@ class PredictConfig:
     # resized input's (the letterbox without its padding), as Ultralytics; masks.xy / xyn and plot() are in
     # original pixels either way
     stream: bool = False  # __call__ returns a lazy iterator instead of a list
+    tile: int | None = None  # tiled prediction of large images (aerial): an image larger than tile x tile pixels is
+    # cut into tile x tile windows, each letterboxed at imgsz and predicted, the predictions merged in the image's
+    # pixels with NMS across tiles (rotated for obb); None: whole images (detect and obb; see inference/tiling.py)
+    tile_overlap: float = 0.2  # fraction of the tile side shared by neighbouring tiles, 0 <= tile_overlap < 1
     verbose: bool = False  # log one line per image (detections and timings) at INFO level
 
     def __post_init__(self) -> None:
@@ -82,6 +90,10 @@ class PredictConfig:
             raise ConfigError(f"classes must be None or a list of class indices (integers >= 0), got {given!r}")
         if self.line_width is not None:
             check_int("line_width", self.line_width, 1)
+        if self.tile is not None:
+            check_int("tile", self.tile, 32)
+        if not (isinstance(self.tile_overlap, Real) and 0 <= self.tile_overlap < 1):
+            raise ConfigError(f"tile_overlap must be a number with 0 <= tile_overlap < 1, got {self.tile_overlap!r}")
 
     @property
     def nms(self) -> NMSConfig:
@@ -153,6 +165,10 @@ class Predictor:
         self.stride = _model_stride(model)
         self.dynamic_shapes = bool(getattr(model, "dynamic", True))  # False: fixed-size exported graph
         self.imgsz = image_size("imgsz", self.cfg.imgsz, self.stride)
+        self.nms = self.cfg.nms  # what post-processing keeps (validation through this predictor sets its own)
+        if self.cfg.tile is not None and not getattr(task, "tiles", False):
+            raise ConfigError(f"tile={self.cfg.tile}: tiled prediction is not available for task "
+                              f"{getattr(task, 'name', type(task).__name__)!r} (detect and obb have it)")
         self.save_dir: Path | None = None  # run folder, created on the first save
 
     # ----------------------------------------------------------------------------------------- pipeline steps
@@ -184,7 +200,39 @@ class Predictor:
         """The task's post-processing: per image, predictions in that image's original pixels (detection: (n, 6)
         float32 CPU tensors x1, y1, x2, y2 (clipped), conf, cls)."""
         return self.task.postprocess(output, tuple(batch.tensor.shape[2:]), [im.shape[:2] for im in images],
-                                     batch.ratio_pad, self.cfg.nms)
+                                     batch.ratio_pad, self.nms)
+
+    @torch.inference_mode()
+    def predict_tiled(self, image: np.ndarray) -> tuple[Any, dict[str, float]]:
+        """One (H, W, 3) BGR image -> (its task predictions in its pixels, speed in ms). Larger than ``cfg.tile``:
+        cut into tiles (:func:`~yolov12.inference.tiling.tile_windows`), the crops letterboxed, predicted and
+        post-processed ``cfg.batch`` at a time, merged by the task (:meth:`Task.merge_tiles`); otherwise (or
+        without ``tile``) one plain pass."""
+        tile = self.cfg.tile
+        t = np.zeros(3)
+        if not needs_tiling(image.shape[:2], tile):
+            windows, crops = [(0, 0, image.shape[1], image.shape[0])], [image]
+        else:
+            overlap = overlap_pixels(tile, self.cfg.tile_overlap)
+            windows = tile_windows(image.shape[0], image.shape[1], tile, overlap)
+            crops = [np.ascontiguousarray(image[y0:y1, x0:x1]) for x0, y0, x1, y1 in windows]
+        preds: list[Any] = []
+        for i in range(0, len(crops), self.cfg.batch):
+            chunk = crops[i:i + self.cfg.batch]
+            t0 = time.perf_counter()
+            batch = self.preprocess(chunk)
+            t1 = self._sync(time.perf_counter())
+            out = self.inference(batch.tensor)
+            t2 = self._sync(time.perf_counter())
+            preds += self.postprocess(out, batch, chunk)
+            t += (t1 - t0, t2 - t1, time.perf_counter() - t2)
+        if len(crops) > 1:
+            t0 = time.perf_counter()
+            pred = self.task.merge_tiles(preds, windows, image.shape[:2], self.nms, overlap)
+            t[2] += time.perf_counter() - t0
+        else:
+            pred = preds[0]
+        return pred, dict(zip(("preprocess", "inference", "postprocess"), (t * 1e3).tolist()))
 
     # ------------------------------------------------------------------------------------------------ running
     def __call__(self, source: Any) -> list[Results] | Iterator[Results]:
@@ -229,6 +277,12 @@ class Predictor:
 
     @torch.inference_mode()
     def _predict_batch(self, items: list[SourceItem]) -> list[Results]:
+        if any(needs_tiling(it.image.shape[:2], self.cfg.tile) for it in items):  # tile=: image by image
+            out = []
+            for it in items:
+                pred, speed = self.predict_tiled(it.image)
+                out.append(self.task.results(it.image, it.path, self.names, pred, speed, it.frame))
+            return out
         images = [it.image for it in items]
         t0 = time.perf_counter()
         batch = self.preprocess(images)

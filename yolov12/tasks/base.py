@@ -24,6 +24,8 @@ the task named by the model's config (``ModelConfig.task``):
 ``fit_data(cfg, data, ..)``    the model config for a dataset (pose: kpt_shape from data.yaml; default: as is)
 ``metric_columns``             results.csv column -> metrics key
 ``results(...)``               the :class:`~yolov12.inference.results.Results` of one image (its fields)
+``merge_tiles(...)``           tiled prediction / validation (``tile=``, where ``tiles`` is True): the windows'
+                               predictions -> the image's (default: not available; detect and obb have it)
 ``json_records``, ``plot_metrics``  COCO-style JSON records and the metric plots of a validation run
 ============================  ==========================================================================
 
@@ -75,6 +77,7 @@ class Task:
     # sums the accumulated batches and the DDP ranks, i.e. over nbs images), or a batch "mean" (classification:
     # the trainer averages it over the accumulation window and the ranks, so lr0 means the same at any batch)
     loss_reduction: ClassVar[str] = "sum"
+    tiles: ClassVar[bool] = False  # whether tiled prediction / validation (tile=) exists: see merge_tiles
 
     def _unavailable(self, what: str) -> TaskNotAvailable:
         return TaskNotAvailable(f"task {self.name!r}: {what} is not available for this task yet")
@@ -130,6 +133,13 @@ class Task:
     def results(self, orig_img: np.ndarray, path: str, names: dict[int, str], pred: Any, speed: dict[str, float],
                 frame: int) -> Results:
         raise self._unavailable("prediction")
+
+    def merge_tiles(self, preds: Sequence[Any], windows: Sequence[tuple[int, int, int, int]], hw: tuple[int, int],
+                    nms: NMSConfig, overlap: int) -> Any:
+        """Tiled prediction (``tile=``, tasks with ``tiles`` True): the post-processed predictions of each window
+        (x0, y0, x1, y1) of an (h, w) image, in window pixels -> the image's predictions in its pixels, merged
+        across tiles (see :mod:`yolov12.inference.tiling`)."""
+        raise self._unavailable("tiled prediction (tile=)")
 
     def eval_targets(self, batch: dict[str, Any], i: int, in_hw: tuple[int, int]) -> Any:
         raise self._unavailable("validation")

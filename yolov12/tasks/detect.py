@@ -19,6 +19,7 @@ from yolov12.evaluation.metrics import DetectionEvaluator, DetectionMetrics
 from yolov12.evaluation.plots import plot_confusion_matrix, plot_per_class_ap
 from yolov12.inference.postprocess import NMSConfig, RatioPad, detect_postprocess
 from yolov12.inference.results import Results
+from yolov12.inference.tiling import merge_box_tiles
 from yolov12.loss import DetectionLoss, LossConfig
 from yolov12.models.detection import STRIDES, DetectionModel
 from yolov12.ops.boxes import scale_boxes, xywh2xyxy
@@ -44,6 +45,7 @@ class DetectTask(Task):
     result_fields = ("boxes",)
     modes = ("train", "val", "predict", "export")
     metric_columns = {"precision": "precision", "recall": "recall", "mAP50": "map50", "mAP50-95": "map50_95"}
+    tiles = True
 
     def build_model(self, cfg: ModelConfig) -> DetectionModel:
         return DetectionModel(cfg)
@@ -62,6 +64,10 @@ class DetectTask(Task):
     def results(self, orig_img: np.ndarray, path: str, names: dict[int, str], pred: torch.Tensor,
                 speed: dict[str, float], frame: int) -> Results:
         return Results(orig_img, path, names, pred, speed=speed, frame=frame)
+
+    def merge_tiles(self, preds: Sequence[torch.Tensor], windows: Sequence[tuple[int, int, int, int]],
+                    hw: tuple[int, int], nms: NMSConfig, overlap: int) -> torch.Tensor:
+        return merge_box_tiles(preds, windows, hw, nms, overlap)
 
     def eval_targets(self, batch: dict[str, Any], i: int, in_hw: tuple[int, int]) -> dict[str, torch.Tensor]:
         """Boxes (n, 4) xyxy in original pixels and classes (n,) of image ``i`` of a letterboxed batch."""

@@ -14,7 +14,7 @@ from torch import nn
 from yolov12.config import ModelConfig
 from yolov12.data import DataConfig, LabelFormat
 from yolov12.evaluation.obb_eval import OBBEvaluator
-from yolov12.inference.obb import OBB, obb_postprocess, scale_rboxes
+from yolov12.inference.obb import OBB, merge_tiles, obb_postprocess, scale_rboxes
 from yolov12.inference.postprocess import NMSConfig, RatioPad
 from yolov12.inference.results import Results
 from yolov12.loss.obb import OBBLoss, OBBLossConfig
@@ -34,6 +34,7 @@ class OBBTask(Task):
     modes = ("train", "val", "predict", "export")
     export_nms = False  # the in-graph NMS is axis-aligned; the ONNX backend applies the rotated NMS
     metric_columns = {"precision": "precision", "recall": "recall", "mAP50": "map50", "mAP50-95": "map50_95"}
+    tiles = True  # tiled prediction / validation of large (aerial) images, merged with rotated NMS
 
     def build_model(self, cfg: ModelConfig) -> OBBModel:
         return OBBModel(cfg)
@@ -52,6 +53,10 @@ class OBBTask(Task):
     def results(self, orig_img: np.ndarray, path: str, names: dict[int, str], pred: torch.Tensor,
                 speed: dict[str, float], frame: int) -> Results:
         return Results(orig_img, path, names, speed=speed, frame=frame, obb=OBB(pred, orig_img.shape[:2]))
+
+    def merge_tiles(self, preds: Sequence[torch.Tensor], windows: Sequence[tuple[int, int, int, int]],
+                    hw: tuple[int, int], nms: NMSConfig, overlap: int) -> torch.Tensor:
+        return merge_tiles(preds, windows, hw, nms, overlap)
 
     def eval_targets(self, batch: dict[str, Any], i: int, in_hw: tuple[int, int]) -> dict[str, torch.Tensor]:
         """Rotated boxes (n, 5) xywhr in original pixels and classes (n,) of image ``i`` of a letterboxed batch."""
