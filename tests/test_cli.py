@@ -84,6 +84,7 @@ def test_missing_model_is_clear(capsys):
 
 @pytest.mark.parametrize("argv, message", [
     (["info", "model=yolov12n.yaml", "imgsz=abc"], "imgsz must be a positive integer"),
+    (["val", "model=yolov12n.yaml", "data=digits", "tile=8"], "tile must be an integer >= 32"),
     (["info", "model=yolov12n.yaml", "imgsz=-5"], "imgsz must be a positive integer"),
     (["convert", "model=yolov12n.yaml", "out=."], "is a folder"),
     (["data", "fetch", "name=digits", "seed=abc"], "seed must be an integer, got 'abc'"),

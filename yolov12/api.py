@@ -140,8 +140,11 @@ class YOLO:
     def val(self, data: str = "", imgsz: int = 640, batch: int = 16, conf: float = 0.001, iou: float = 0.7,
             max_det: int = 300, half: bool = False, save_json: bool = False, split: str = "val",
             workers: int = 2, device: str = "", plots: bool = True, project: str = "runs/val", name: str = "exp",
-            exist_ok: bool = False, verbose: bool = True):
-        """COCO-metric validation on a dataset split (rect batches, letterbox without upscaling). -> ValResult"""
+            exist_ok: bool = False, verbose: bool = True, tile: int | None = None, tile_overlap: float = 0.2):
+        """COCO-metric validation on a dataset split (rect batches, letterbox without upscaling). -> ValResult
+
+        ``tile`` (detect, obb): each image file is predicted as ``predict(tile=, tile_overlap=)`` does (windows
+        letterboxed at ``imgsz``, merged across tiles) and scored against its full-image ground truth."""
         from yolov12.data import build_dataloader
         from yolov12.evaluation.validator import ValConfig, validate
 
@@ -157,6 +160,18 @@ class YOLO:
         if self.backend != "torch" and not getattr(self.model, "dynamic", True):
             imgsz = max(self.model.imgsz)  # static graph: square letterbox at the exported size
         data_cfg = task.data_config(data)
+        predict_file = None
+        if tile is not None:  # tiled validation: each image file through the predictor's tiled path
+            from yolov12.data import imread
+            from yolov12.inference.predictor import PredictConfig, Predictor
+
+            pcfg = PredictConfig(conf=conf, iou=iou, max_det=max_det, imgsz=imgsz, half=half, tile=tile,
+                                 tile_overlap=tile_overlap, batch=batch)
+            predictor = Predictor(model, data_cfg.names, pcfg, task)
+            predictor.nms = cfg.nms  # validation's (multi-label) NMS
+
+            def predict_file(path: str):
+                return predictor.predict_tiled(imread(path))[0]
         if self.names and len(self.names) != data_cfg.nc:
             raise ValueError(f"the model has {len(self.names)} classes but {data_cfg.yaml_file or data} has "
                              f"{data_cfg.nc}; validate on a dataset with the classes the model was trained for")
@@ -167,7 +182,7 @@ class YOLO:
                                 batch_size=batch, stride=stride, workers=workers)
         loader = build_dataloader(ds, batch, workers, shuffle=False)
         save_dir = run_folder(str(project), str(name), exist_ok)  # the CLI reads name=2 as an int
-        return validate(model, loader, data_cfg.names, task, cfg, save_dir=save_dir)
+        return validate(model, loader, data_cfg.names, task, cfg, save_dir=save_dir, predict_file=predict_file)
 
     def predict(self, source: Any = None, **kwargs: Any):
         """Detect objects in images, folders, globs, videos, cameras, arrays. -> list[Results] (or an iterator

@@ -119,7 +119,7 @@ def cmd_train(args: dict) -> int:
 
 
 VAL_KEYS = ["model", "data", "imgsz", "batch", "conf", "iou", "max_det", "half", "save_json", "split", "workers",
-            "device", "plots", "project", "name", "exist_ok", "verbose"]
+            "device", "plots", "project", "name", "exist_ok", "verbose", "tile", "tile_overlap"]
 
 
 def cmd_val(args: dict) -> int:

@@ -3,6 +3,7 @@ equal the predictions on one tile's content alone, shifted by the tile's origin.
 
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 import torch
@@ -129,3 +130,73 @@ def test_merge_box_tiles():
     assert cut_by_inner_edge(cut[:, :4], windows[0], (100, 160), 0).tolist() == [False]  # no overlap: kept
     many = torch.tensor([[float(i * 3), 0, i * 3 + 2, 2, 0.5 + i / 100, 0] for i in range(20)])
     assert len(merge_box_tiles([many, torch.zeros(0, 6)], windows, (100, 160), nms, 0)) == 10  # max_det
+
+
+# ---------------------------------------------------------------------------------------------- tiled validation
+def write_pair(root: Path, kind: str, digits, n: int = 2) -> tuple[Path, Path]:
+    """Two tiny datasets of the same objects: ``small`` (each 256 x 256 content image) and ``big`` (the content
+    pasted at ORIGIN in a 512 x 768 canvas, labels shifted to it). -> their data.yaml paths."""
+    from yolov12.data.compose import write_data_yaml
+    from yolov12.data.compose_obb import obb_label_lines
+
+    out = {}
+    for name in ("small", "big"):
+        for sub in ("images", "labels"):
+            (root / name / sub / "val").mkdir(parents=True)
+        out[name] = write_data_yaml(root / name, [str(i) for i in range(10)], ["val"], {"train": "images/val"})
+    for i in range(n):
+        rng = np.random.default_rng(10 + i)
+        if kind == "obb":
+            img, cls, quads = compose_digit_obb_image(*digits, rng, (TILE, TILE), (3, 5))
+        else:
+            img, cls, boxes = compose_digit_image(*digits, rng, (TILE, TILE), (4, 5), (32, 64))
+            c = boxes[:, :2] * TILE
+            half = boxes[:, 2:] * TILE / 2
+            (x1, y1), (x2, y2) = (c - half).T, (c + half).T
+            quads = np.stack([np.stack(p, 1) for p in ((x1, y1), (x2, y1), (x2, y2), (x1, y2))], 1)
+        for name, im, offset in (("small", img, (0, 0)), ("big", canvas(img), ORIGIN)):
+            h, w = im.shape[:2]
+            q = quads + offset
+            if kind == "obb":
+                text = obb_label_lines(cls, q, w, h)
+            else:
+                xy = (q.min(1) + q.max(1)) / 2 / [w, h]
+                wh = (q.max(1) - q.min(1)) / [w, h]
+                text = "".join(f"{c} {x:.6f} {y:.6f} {bw:.6f} {bh:.6f}\n" for c, (x, y), (bw, bh) in zip(cls, xy, wh))
+            cv2.imwrite(str(root / name / "images" / "val" / f"{i}.png"), im)
+            (root / name / "labels" / "val" / f"{i}.txt").write_text(text)
+    return out["small"], out["big"]
+
+
+@pytest.mark.parametrize("kind", ["detect", "obb"])
+def test_tiled_val_matches_tile_alone(kind, tmp_path, detector, obb_model, digits):
+    """val(tile=) on the big images (full-image ground truth) scores exactly what the content images alone score:
+    same predictions (shifted: predictions.json), same metrics; the untiled big images score differently."""
+    import json
+
+    model = detector if kind == "detect" else obb_model
+    small, big = write_pair(tmp_path / "data", kind, digits)
+    kw = dict(imgsz=IMGSZ, conf=0.25, batch=2, workers=0, plots=False, verbose=False, save_json=True,
+              project=str(tmp_path / "runs"))
+    a = model.val(data=str(small), tile=TILE, name="small", **kw)  # a tile as large as the image: plain predict
+    b = model.val(data=str(big), tile=TILE, tile_overlap=0.0, name="big", **kw)
+    plain = model.val(data=str(big), name="plain", **kw)
+    ma, mb = a.metrics.to_dict(), b.metrics.to_dict()
+    assert ma.keys() == mb.keys() and all(ma[k] == pytest.approx(mb[k], abs=1e-6) for k in ma)
+    if kind == "detect":
+        assert ma["map50"] > 0.5  # the shipped detector finds the digits
+        assert plain.metrics.to_dict()["map50_95"] != pytest.approx(ma["map50_95"], abs=1e-3)
+    ra, rb = (json.loads(r.json_path.read_text()) for r in (a, b))
+    assert len(ra) == len(rb) >= 6
+    key = "rbox" if kind == "obb" else "bbox"
+    for x, y in zip(sorted(ra, key=lambda r: (r["image_id"], -r["score"])),
+                    sorted(rb, key=lambda r: (r["image_id"], -r["score"])), strict=True):
+        shifted = np.array(y[key], float)
+        shifted[:2] -= ORIGIN
+        assert x["category_id"] == y["category_id"] and x["score"] == pytest.approx(y["score"], abs=1e-4)
+        np.testing.assert_allclose(shifted, x[key], atol=2e-3)
+
+
+def test_tiled_val_bad_tile(detector):
+    with pytest.raises(ConfigError, match="tile must be an integer >= 32"):
+        detector.val(data="digits", tile=8)

@@ -11,6 +11,7 @@ import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import numpy as np
@@ -73,10 +74,12 @@ class ValResult:
 @torch.inference_mode()
 def validate(
     model: nn.Module, loader, names: list[str], task: ValTask, cfg: ValConfig | None = None,
-    save_dir: Path | None = None,
+    save_dir: Path | None = None, predict_file: Callable[[str], Any] | None = None,
 ) -> ValResult:
     """Evaluate ``model`` (in eval mode it returns the ``task``'s output) on a loader of batch dicts (see
-    ``yolov12.data``) with the task's post-processing and evaluator."""
+    ``yolov12.data``) with the task's post-processing and evaluator. ``predict_file``: instead, each image's
+    predictions in original pixels come from ``predict_file(batch["im_file"][i])`` (tiled validation of large
+    images: the original file, not the letterboxed batch, is predicted); the batch gives the ground truth."""
     cfg = cfg or ValConfig()
     was_training = model.training
     model.eval()
@@ -95,13 +98,17 @@ def validate(
         t0 = time.perf_counter()
         imgs = batch["img"].to(device, non_blocking=True).to(dtype) / 255
         t1 = time.perf_counter()
-        with torch.autocast(device.type, dtype=torch.float16, enabled=amp):
-            output = model(imgs)
-        if device.type == "cuda":
-            torch.cuda.synchronize(device)
-        t2 = time.perf_counter()
         in_hw = tuple(imgs.shape[2:])
-        preds = task.postprocess(output, in_hw, batch["ori_shape"], batch["ratio_pad"], nms)
+        if predict_file is not None:
+            preds = [predict_file(f) for f in batch["im_file"]]
+            t2 = time.perf_counter()
+        else:
+            with torch.autocast(device.type, dtype=torch.float16, enabled=amp):
+                output = model(imgs)
+            if device.type == "cuda":
+                torch.cuda.synchronize(device)
+            t2 = time.perf_counter()
+            preds = task.postprocess(output, in_hw, batch["ori_shape"], batch["ratio_pad"], nms)
         for i, pred in enumerate(preds):
             image_id = evaluator.update(pred, task.eval_targets(batch, i, in_hw))
             if cfg.save_json:
