@@ -40,8 +40,12 @@ class OBBTask(Task):
         return OBBModel(cfg)
 
     def build_loss(self, model: nn.Module, hyp: Mapping[str, Any]) -> OBBLoss:
-        known = {f.name for f in fields(OBBLossConfig)} - {"expand_tiny_boxes", "var_eps", "min_size"}
-        return OBBLoss(model.nc, STRIDES, OBBLossConfig(**{k: v for k, v in hyp.items() if k in known}))
+        """The OBB criterion with the run's gains (box, cls, dfl, angle) and the recipe's ``expand_tiny_boxes``
+        (default recipe: sides under 16 px widened for the candidate test, as Ultralytics 8.4; ``paper``: not);
+        a hyp without a resolved value (None) keeps OBBLossConfig's default (widened)."""
+        known = {f.name for f in fields(OBBLossConfig)} - {"var_eps", "min_size"}
+        return OBBLoss(model.nc, STRIDES,
+                       OBBLossConfig(**{k: v for k, v in hyp.items() if k in known and v is not None}))
 
     def label_format(self, data: DataConfig) -> LabelFormat:
         return OBB_LABELS
