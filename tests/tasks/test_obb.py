@@ -53,3 +53,29 @@ def test_build_loss_honours_recipe_expand_tiny_boxes():
         found[recipe] = int(loss.assigner._candidates(anchors * strides, gt, torch.ones(1, 1, 1)).sum())
     assert found["paper"] == 0 and found["default"] > 0
     assert task.build_loss(model, {"expand_tiny_boxes": None}).cfg.expand_tiny_boxes is True  # unresolved: 8.4
+
+
+def test_angle_gain_from_train_config():
+    """TrainConfig.angle (default 1.0, tasks.md) reaches the OBB loss: the angle item scales with it, the others
+    do not; a negative gain is a one-line error."""
+    import torch
+
+    from yolov12.tasks import get_task
+    from yolov12.training import TrainConfig
+    from yolov12.utils.errors import ConfigError
+
+    assert TrainConfig().angle == 1.0
+    with pytest.raises(ConfigError, match="angle must be >= 0"):
+        TrainConfig(angle=-1)
+    model = YOLO("yolov12n-obb.yaml", nc=2).model
+    g = torch.Generator().manual_seed(0)
+    raw = [torch.randn(2, 4 * 16 + 2 + 1, s, s, generator=g) for s in (8, 4, 2)]  # a 64 x 64 input
+    targets = {"batch_idx": torch.tensor([0.0, 1.0]), "cls": torch.tensor([0.0, 1.0]),
+               "rboxes": torch.tensor([[0.5, 0.5, 0.5, 0.25, 0.4], [0.4, 0.6, 0.3, 0.45, 1.1]])}
+    items = {a: get_task("obb").build_loss(model, TrainConfig(angle=a).to_dict())(raw, targets).items
+             for a in (1.0, 3.0, 0.0)}
+    assert float(items[1.0]["angle"]) > 0
+    torch.testing.assert_close(items[3.0]["angle"], 3 * items[1.0]["angle"])
+    assert float(items[0.0]["angle"]) == 0
+    for k in ("box", "cls", "dfl"):
+        torch.testing.assert_close(items[3.0][k], items[1.0][k])

@@ -86,6 +86,7 @@ class TrainConfig:
     expand_tiny_boxes: bool | None = None  # assigner: box sides < 16 px count as 16 px for candidates (recipe)
     overlap_mask: bool = True  # segment: one index mask per image (else one mask per object)
     mask_ratio: int = 4  # segment: training masks at imgsz / mask_ratio (4 = the prototype size)
+    angle: float = 1.0  # obb: gain of the angle loss (Ultralytics 8.4's separately weighted angle term)
     # --- augmentation (None: the paper's value for the model scale) --------------------------------------------
     mosaic: float = 1.0
     mixup: float | None = None
@@ -165,6 +166,8 @@ class TrainConfig:
             raise ConfigError(f"auto_augment must be 'randaugment' or None, got {self.auto_augment!r}")
         if self.max_det < 1:
             raise ConfigError(f"max_det must be >= 1, got {self.max_det}")
+        if self.angle < 0:
+            raise ConfigError(f"angle must be >= 0 (the obb angle-loss gain), got {self.angle}")
         check_run_name(self.project, self.name)
 
     def augment(self, scale: str) -> AugmentConfig:
