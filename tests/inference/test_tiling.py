@@ -62,7 +62,7 @@ def test_config_bounds():
 
 
 def test_detect_tiled_matches_tile_alone(detector, digits):
-    content, cls, _ = compose_digit_image(*digits, np.random.default_rng(0), (TILE, TILE), (4, 5), (32, 64))
+    content, _, _ = compose_digit_image(*digits, np.random.default_rng(0), (TILE, TILE), (4, 5), (32, 64))
     alone = detector.predict(content, imgsz=IMGSZ, conf=0.25)[0].boxes.data
     assert len(alone) >= 3
     res = detector.predict(canvas(content), imgsz=IMGSZ, conf=0.25, tile=TILE, tile_overlap=0.0)[0]
@@ -176,8 +176,8 @@ def test_tiled_val_matches_tile_alone(kind, tmp_path, detector, obb_model, digit
 
     model = detector if kind == "detect" else obb_model
     small, big = write_pair(tmp_path / "data", kind, digits)
-    kw = dict(imgsz=IMGSZ, conf=0.25, batch=2, workers=0, plots=False, verbose=False, save_json=True,
-              project=str(tmp_path / "runs"))
+    kw = {"imgsz": IMGSZ, "conf": 0.25, "batch": 2, "workers": 0, "plots": False, "verbose": False,
+          "save_json": True, "project": str(tmp_path / "runs")}
     a = model.val(data=str(small), tile=TILE, name="small", **kw)  # a tile as large as the image: plain predict
     b = model.val(data=str(big), tile=TILE, tile_overlap=0.0, name="big", **kw)
     plain = model.val(data=str(big), name="plain", **kw)

@@ -20,7 +20,7 @@ from yolov12.ops.nms import batched_nms
 
 Window = tuple[int, int, int, int]  # x0, y0, x1, y1 in image pixels
 
-__all__ = ["Window", "cut_by_inner_edge", "merge_box_tiles", "overlap_pixels", "tile_windows", "needs_tiling"]
+__all__ = ["Window", "cut_by_inner_edge", "merge_box_tiles", "needs_tiling", "overlap_pixels", "tile_windows"]
 
 
 def overlap_pixels(tile: int, overlap: float) -> int:
