@@ -218,14 +218,9 @@ class Predictor:
             crops = [np.ascontiguousarray(image[y0:y1, x0:x1]) for x0, y0, x1, y1 in windows]
         preds: list[Any] = []
         for i in range(0, len(crops), self.cfg.batch):
-            chunk = crops[i:i + self.cfg.batch]
-            t0 = time.perf_counter()
-            batch = self.preprocess(chunk)
-            t1 = self._sync(time.perf_counter())
-            out = self.inference(batch.tensor)
-            t2 = self._sync(time.perf_counter())
-            preds += self.postprocess(out, batch, chunk)
-            t += (t1 - t0, t2 - t1, time.perf_counter() - t2)
+            chunk_preds, seconds = self._predict_images(crops[i:i + self.cfg.batch])
+            preds += chunk_preds
+            t += seconds
         if len(crops) > 1:
             t0 = time.perf_counter()
             pred = self.task.merge_tiles(preds, windows, image.shape[:2], self.nms, overlap)
@@ -283,20 +278,24 @@ class Predictor:
                 pred, speed = self.predict_tiled(it.image)
                 out.append(self.task.results(it.image, it.path, self.names, pred, speed, it.frame))
             return out
-        images = [it.image for it in items]
-        t0 = time.perf_counter()
-        batch = self.preprocess(images)
-        t1 = self._sync(time.perf_counter())
-        preds = self.inference(batch.tensor)
-        t2 = self._sync(time.perf_counter())
-        dets = self.postprocess(preds, batch, images)
-        t3 = time.perf_counter()
+        dets, seconds = self._predict_images([it.image for it in items])
         ms = 1e3 / len(items)  # per image
-        speed = {"preprocess": (t1 - t0) * ms, "inference": (t2 - t1) * ms, "postprocess": (t3 - t2) * ms}
+        speed = dict(zip(("preprocess", "inference", "postprocess"), (seconds * ms).tolist()))
         return [
             self.task.results(it.image, it.path, self.names, det, speed, it.frame)
             for it, det in zip(items, dets, strict=True)
         ]
+
+    def _predict_images(self, images: list[np.ndarray]) -> tuple[list[Any], np.ndarray]:
+        """Preprocess, inference and post-processing of one batch of images -> (per-image predictions in their
+        pixels, seconds spent in each of the three steps)."""
+        t0 = time.perf_counter()
+        batch = self.preprocess(images)
+        t1 = self._sync(time.perf_counter())
+        out = self.inference(batch.tensor)
+        t2 = self._sync(time.perf_counter())
+        preds = self.postprocess(out, batch, images)
+        return preds, np.array((t1 - t0, t2 - t1, time.perf_counter() - t2))
 
     def _sync(self, t: float) -> float:
         if self.device.type == "cuda":
