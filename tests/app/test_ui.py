@@ -228,9 +228,10 @@ def test_browser_upload_shows_annotated_image_and_table(server, example, expecte
         wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#annotated img")
                    and all(n in d.find_element(By.ID, "table").text for n in names)
                    and "ms" in d.find_element(By.ID, "info").text)
-        img = driver.find_element(By.CSS_SELECTOR, "#annotated img")
-        assert driver.execute_script("return arguments[0].complete && arguments[0].naturalWidth", img) \
-            == expected.orig_shape[1]
+        # the <img> can be in the page before its bytes are (or be swapped for a newer one): wait for a decoded image
+        loaded = "const i = document.querySelector('#annotated img'); return i && i.complete ? i.naturalWidth : 0"
+        wait.until(lambda d: d.execute_script(loaded) > 0)
+        assert driver.execute_script(loaded) == expected.orig_shape[1]
         table = [[c.text for c in driver.find_elements(By.CSS_SELECTOR, f'#table [data-testid^="cell-{r}-"]')]
                  for r in range(len(names))]
         assert [row[:3] for row in table] == [[d["name"], str(d["class"]), f"{d['confidence']:.3f}".rstrip("0")]
