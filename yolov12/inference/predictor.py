@@ -210,6 +210,7 @@ class Predictor:
         without ``tile``) one plain pass."""
         tile = self.cfg.tile
         t = np.zeros(3)
+        overlap = 0
         if not needs_tiling(image.shape[:2], tile):
             windows, crops = [(0, 0, image.shape[1], image.shape[0])], [image]
         else:
