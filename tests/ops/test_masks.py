@@ -4,6 +4,7 @@ the border, and images of 1 pixel."""
 
 import numpy as np
 import pytest
+import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -99,3 +100,21 @@ def test_many_polygons_at_once_equal_one_at_a_time():
         expect = coco_mask(p, H, W) if len(p) >= 3 else np.zeros((H, W), np.uint8)
         np.testing.assert_array_equal(m, expect)
     assert polygons_to_masks([], (H, W)).shape == (0, H, W)
+
+
+def test_box_masks_equals_thresholded_crop_masks():
+    """masks_to_original's bool crop (box_masks & logits > 0) keeps exactly the pixels crop_masks(...) > 0 keeps:
+    fractional, exact-integer, outside-the-image and empty boxes."""
+    from yolov12.ops.masks import box_masks, crop_masks
+
+    g = torch.Generator().manual_seed(0)
+    for n, h, w in [(40, 37, 53), (1, 8, 8), (0, 5, 6)]:
+        x = torch.randn(n, h, w, generator=g)
+        xy = torch.rand(n, 2, generator=g) * torch.tensor([w + 10.0, h + 10.0]) - 10
+        b = torch.cat([xy, xy + torch.rand(n, 2, generator=g) * 40], 1)
+        if n > 3:
+            b[0] = torch.tensor([2.0, 3.0, 9.0, 11.0])  # integer edges: x = 9 / y = 11 are outside
+            b[1] = torch.tensor([5.0, 5.0, 5.0, 9.0])  # zero width: nothing kept
+        assert torch.equal(box_masks((h, w), b) & (x > 0), crop_masks(x, b) > 0)
+    assert box_masks((3, 4), torch.tensor([[1.0, 0.0, 3.0, 2.0]]))[0].tolist() == [
+        [False, True, True, False], [False, True, True, False], [False, False, False, False]]

@@ -142,7 +142,18 @@ def masks_to_original(logits: torch.Tensor, in_hw: tuple[int, int], orig_hw: tup
     if retina:
         x = F.interpolate(x[None], (H0, W0), mode="bilinear", align_corners=False)[0]
     scale = boxes.new_tensor([out_hw[1] / W0, out_hw[0] / H0] * 2)
-    return crop_masks(x, (boxes * scale).to(x.dtype)) > 0
+    return box_masks(x.shape[1:], (boxes * scale).to(x.dtype)) & (x > 0)  # = crop_masks(x, boxes) > 0, in bools
+
+
+def box_masks(hw: tuple[int, int], boxes: torch.Tensor) -> torch.Tensor:
+    """(n, 4) xyxy boxes -> (n, h, w) bool: pixel (y, x) inside box i (x1 <= x < x2, y1 <= y < y2), as
+    :func:`crop_masks` keeps it; built from per-row and per-column bools (one byte per pixel, no float product)."""
+    h, w = hw
+    x1, y1, x2, y2 = boxes[:, :, None].unbind(1)
+    r = torch.arange(w, device=boxes.device, dtype=boxes.dtype).view(1, w)
+    c = torch.arange(h, device=boxes.device, dtype=boxes.dtype).view(1, h)
+    cols, rows = (r >= x1) & (r < x2), (c >= y1) & (c < y2)
+    return rows[:, :, None] & cols[:, None, :]
 
 
 def mask_to_polygons(mask: np.ndarray) -> list[np.ndarray]:
