@@ -131,19 +131,26 @@ def pose_demo(cfg: DemoConfig) -> dict:
     return summary
 
 
+SEG_SHIPPED = ASSETS / "weights" / "yolov12n-digits-seg.safetensors"
+
+
 def segment_demo(cfg: DemoConfig) -> dict:
-    """Segmentation: the digits-seg set (each digit's mask = its ink); yolov12n-seg starts from the shipped digits
-    detector (backbone, neck and box/class branches transfer; the mask branch and prototypes start fresh)."""
+    """Segmentation: the digits-seg set (each digit's mask = its ink). yolov12n-seg continues from the shipped
+    digits segmenter (``yolov12n-digits-seg``); without it, it starts from the shipped digits detector (backbone,
+    neck and box/class branches transfer; the mask branch and prototypes start fresh), or from scratch."""
     t0 = time.time()
     data = embedded_dataset("digits-seg")
     LOGGER.info(f"[1/3] dataset: {data} (160 train / 40 val images of handwritten digits with instance masks)")
-    pretrained = None if cfg.from_scratch or not SHIPPED.exists() else str(SHIPPED)
-    LOGGER.info(f"[2/3] training yolov12n-seg from {pretrained or 'scratch'} for {cfg.epochs} epoch(s) at "
-                f"{cfg.imgsz} px")
-    model = YOLO("yolov12n-seg.yaml")
+    shipped = not cfg.from_scratch and SEG_SHIPPED.exists()
+    pretrained = None if shipped or cfg.from_scratch or not SHIPPED.exists() else str(SHIPPED)
+    start = str(SEG_SHIPPED) if shipped else "yolov12n-seg.yaml"
+    LOGGER.info(f"[2/3] training yolov12n-seg from {start if shipped else pretrained or 'scratch'} for "
+                f"{cfg.epochs} epoch(s) at {cfg.imgsz} px")
+    model = YOLO(start)
+    lr0, warmup = (cfg.lr0, 0.0) if shipped else (0.01, 0.0) if pretrained else (0.02, 2.0)
     result = model.train(
         data=str(data), epochs=cfg.epochs, imgsz=cfg.imgsz, batch=cfg.batch, workers=cfg.workers, device=cfg.device,
-        pretrained=pretrained, optimizer="SGD", lr0=0.01 if pretrained else 0.02, warmup_epochs=0.0 if pretrained else 2.0,
+        pretrained=pretrained, optimizer="SGD", lr0=lr0, warmup_epochs=warmup,
         close_mosaic=min(1, cfg.epochs), project=cfg.project, name="train-seg", cache="ram", verbose=True,
     )
     val, _ = _validate_and_predict(model, data, cfg, result, "-seg")
