@@ -55,6 +55,8 @@ def test_config_checks():
 
 def test_shipped_and_resolved_models(tmp_path):
     assert shipped_models()["yolov12n-digits"] == str(DEFAULT_MODEL)
+    # the page's default ('' = the digits detector) is the first entry, whatever else ships beside it
+    assert list(shipped_models())[:2] == ["yolov12n-digits", "yolov12n-digits-seg"]
     assert resolve_model("yolov12n-digits") == str(DEFAULT_MODEL)
     assert resolve_model("yolov12n.yaml") == "yolov12n.yaml"
     with pytest.raises(AppInputError, match="does not exist"):

@@ -38,8 +38,10 @@ class AppInputError(YoloError, ValueError):
 
 # ------------------------------------------------------------------ models
 def shipped_models() -> dict[str, str]:
-    """The models shipped with the package: ``{display name: path}`` (every ``assets/weights/*.safetensors``)."""
-    return {p.stem: str(p) for p in sorted(WEIGHTS_DIR.glob("*.safetensors"))}
+    """The models shipped with the package: ``{display name: path}`` (every ``assets/weights/*.safetensors``), the
+    digits detector (:data:`DEFAULT_MODEL`, the page's default) first, then by name."""
+    files = sorted(WEIGHTS_DIR.glob("*.safetensors"), key=lambda p: (p.name != DEFAULT_MODEL.name, p.name))
+    return {p.stem: str(p) for p in files}
 
 
 def resolve_model(spec: str) -> str:
