@@ -4,7 +4,8 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from yolov12.loss.segment import SegmentLoss, SegmentLossConfig, crop_mask
+from yolov12.loss.segment import SegmentLoss, SegmentLossConfig
+from yolov12.ops.masks import crop_masks
 
 REL_TOL = 1e-4
 
@@ -60,7 +61,7 @@ def test_mask_resize_forms_agree_at_proto_size(ref):
 
 def test_crop_mask_half_open():
     m = torch.ones(1, 4, 4)
-    out = crop_mask(m, torch.tensor([[1.0, 0.0, 3.0, 2.0]]))
+    out = crop_masks(m, torch.tensor([[1.0, 0.0, 3.0, 2.0]]))
     assert out[0].tolist() == [[0, 1, 1, 0], [0, 1, 1, 0], [0, 0, 0, 0], [0, 0, 0, 0]]
 
 

@@ -29,6 +29,7 @@ from torch import nn
 from yolov12.loss.assigner import TaskAlignedAssigner
 from yolov12.loss.detection import LossConfig, LossOutput, box_dfl_losses, targets_to_padded
 from yolov12.ops.anchors import dist2bbox, make_anchors
+from yolov12.ops.masks import crop_masks
 
 
 @dataclass
@@ -41,16 +42,6 @@ class SegmentLossConfig(LossConfig):
     def __post_init__(self) -> None:
         if self.mask_resize not in ("masks", "protos"):
             raise ValueError(f"mask_resize must be 'masks' or 'protos', got {self.mask_resize!r}")
-
-
-def crop_mask(masks: torch.Tensor, boxes: torch.Tensor) -> torch.Tensor:
-    """Zero (n, h, w) ``masks`` outside (n, 4) xyxy ``boxes`` (pixels of the mask): pixel (x, y) kept when
-    x1 <= x < x2 and y1 <= y < y2."""
-    _, h, w = masks.shape
-    x1, y1, x2, y2 = boxes[:, :, None].unbind(1)
-    r = torch.arange(w, device=masks.device, dtype=boxes.dtype)[None, None, :]
-    c = torch.arange(h, device=masks.device, dtype=boxes.dtype)[None, :, None]
-    return masks * ((r >= x1[..., None]) & (r < x2[..., None]) & (c >= y1[..., None]) & (c < y2[..., None]))
 
 
 class SegmentLoss(nn.Module):
@@ -145,5 +136,5 @@ class SegmentLoss(nn.Module):
                 gt = masks[batch_idx == i][idx]
             logits = torch.einsum("in,nhw->ihw", pred_coef[i][fg], protos[i])
             bce = F.binary_cross_entropy_with_logits(logits, gt, reduction="none")
-            total = total + (crop_mask(bce, mxyxy[i][fg]).mean(dim=(1, 2)) / area[i][fg]).sum()
+            total = total + (crop_masks(bce, mxyxy[i][fg]).mean(dim=(1, 2)) / area[i][fg]).sum()
         return total / fg_mask.sum()

@@ -105,12 +105,9 @@ def mask_logits(protos: torch.Tensor, coefs: torch.Tensor) -> torch.Tensor:
 
 
 def crop_masks(masks: torch.Tensor, boxes: torch.Tensor) -> torch.Tensor:
-    """Zero (n, h, w) masks outside (n, 4) xyxy boxes (mask pixels; pixel x kept when x1 <= x < x2)."""
-    _, h, w = masks.shape
-    x1, y1, x2, y2 = boxes[:, :, None, None].unbind(1)
-    r = torch.arange(w, device=masks.device, dtype=boxes.dtype).view(1, 1, w)
-    c = torch.arange(h, device=masks.device, dtype=boxes.dtype).view(1, h, 1)
-    return masks * ((r >= x1) & (r < x2) & (c >= y1) & (c < y2))
+    """Zero (n, h, w) masks outside (n, 4) xyxy boxes (mask pixels; pixel x kept when x1 <= x < x2): the mask loss's
+    crop; :func:`box_masks` is the rule."""
+    return masks * box_masks(masks.shape[1:], boxes)
 
 
 def masks_to_original(logits: torch.Tensor, in_hw: tuple[int, int], orig_hw: tuple[int, int],
@@ -142,12 +139,12 @@ def masks_to_original(logits: torch.Tensor, in_hw: tuple[int, int], orig_hw: tup
     if retina:
         x = F.interpolate(x[None], (H0, W0), mode="bilinear", align_corners=False)[0]
     scale = boxes.new_tensor([out_hw[1] / W0, out_hw[0] / H0] * 2)
-    return box_masks(x.shape[1:], (boxes * scale).to(x.dtype)) & (x > 0)  # = crop_masks(x, boxes) > 0, in bools
+    return box_masks(x.shape[1:], (boxes * scale).to(x.dtype)) & (x > 0)  # = crop_masks(...) > 0, in bools
 
 
 def box_masks(hw: tuple[int, int], boxes: torch.Tensor) -> torch.Tensor:
-    """(n, 4) xyxy boxes -> (n, h, w) bool: pixel (y, x) inside box i (x1 <= x < x2, y1 <= y < y2), as
-    :func:`crop_masks` keeps it; built from per-row and per-column bools (one byte per pixel, no float product)."""
+    """(n, 4) xyxy boxes -> (n, h, w) bool: pixel (y, x) inside box i (x1 <= x < x2, y1 <= y < y2), the pixels
+    :func:`crop_masks` keeps; built from per-row and per-column bools (one byte per pixel)."""
     h, w = hw
     x1, y1, x2, y2 = boxes[:, :, None].unbind(1)
     r = torch.arange(w, device=boxes.device, dtype=boxes.dtype).view(1, w)
