@@ -96,13 +96,14 @@ def validate(
     bar = tqdm(loader, desc="val", leave=False, disable=not cfg.verbose, bar_format="{l_bar}{bar:20}{r_bar}")
     for batch in bar:
         t0 = time.perf_counter()
-        imgs = batch["img"].to(device, non_blocking=True).to(dtype) / 255
-        t1 = time.perf_counter()
-        in_hw = tuple(imgs.shape[2:])
-        if predict_file is not None:
+        in_hw = tuple(batch["img"].shape[2:])
+        if predict_file is not None:  # the batch gives only the ground truth: its images stay where they are
+            t1 = t0
             preds = [predict_file(f) for f in batch["im_file"]]
             t2 = time.perf_counter()
         else:
+            imgs = batch["img"].to(device, non_blocking=True).to(dtype) / 255
+            t1 = time.perf_counter()
             with torch.autocast(device.type, dtype=torch.float16, enabled=amp):
                 output = model(imgs)
             if device.type == "cuda":
@@ -115,7 +116,7 @@ def validate(
                 records += task.json_records(_image_id(batch["im_file"][i], image_id), pred)
         t3 = time.perf_counter()
         t += (t1 - t0, t2 - t1, t3 - t2)
-        n_img += imgs.shape[0]
+        n_img += batch["img"].shape[0]
     metrics = evaluator.compute()
     speed = dict(zip(("preprocess", "inference", "postprocess"), (t * 1000 / max(n_img, 1)).round(3).tolist()))
     json_path = None
